@@ -1,0 +1,68 @@
+import type { Db } from '../lib/db/connect';
+import type { Logger } from '../lib/logger';
+import { findMailing, setMailingStatus } from '../lib/db/mailing.repository';
+import { closePending, countByStatus, materializeMessages, pendingTimezones } from '../lib/db/message.repository';
+import type {
+  SendMessagesInput,
+  SendMessagesResult,
+  StartMailingResult,
+  StatusCounts,
+  TimezoneBacklog,
+} from '../workflows/mailing.contract';
+import { sendMessages } from './send-messages';
+import type { SmsProvider } from './sms-provider';
+
+export interface MailingActivityDeps {
+  db: Db;
+  provider: SmsProvider;
+  logger: Logger;
+}
+
+const total = (c: StatusCounts): number => c.pending + c.sent + c.failed + c.expired + c.cancelled;
+
+/** Activities of the mailing workflow, built from their dependencies (tests inject a DB and a fake provider). */
+export function createMailingActivities(deps: MailingActivityDeps) {
+  const { db, logger } = deps;
+  return {
+    async startMailing({ mailingId }: { mailingId: number }): Promise<StartMailingResult> {
+      const mailing = await findMailing(db, mailingId);
+      if (!mailing) return { found: false, total: 0, counts: { pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 } };
+      const created = await materializeMessages(db, mailingId, mailing.filter);
+      await setMailingStatus(db, mailingId, 'running');
+      const counts = await countByStatus(db, mailingId);
+      logger.info({ mailingId, created, total: total(counts) }, 'mailing messages materialised');
+      return { found: true, total: total(counts), counts };
+    },
+
+    async pendingTimezones({ mailingId }: { mailingId: number }): Promise<TimezoneBacklog[]> {
+      return pendingTimezones(db, mailingId);
+    },
+
+    async sendMessages(input: SendMessagesInput): Promise<SendMessagesResult> {
+      return sendMessages(deps, input);
+    },
+
+    async setMailingStatus({ mailingId, status }: { mailingId: number; status: 'running' | 'paused' }): Promise<void> {
+      await setMailingStatus(db, mailingId, status);
+      logger.info({ mailingId, status }, 'mailing status changed');
+    },
+
+    async finishMailing({ mailingId }: { mailingId: number }): Promise<StatusCounts> {
+      const expiredNow = await closePending(db, mailingId, 'expired');
+      await setMailingStatus(db, mailingId, 'completed');
+      const counts = await countByStatus(db, mailingId);
+      logger.info({ mailingId, expiredNow, ...counts }, 'mailing completed');
+      return counts;
+    },
+
+    async cancelMailing({ mailingId }: { mailingId: number }): Promise<StatusCounts> {
+      const cancelled = await closePending(db, mailingId, 'cancelled');
+      await setMailingStatus(db, mailingId, 'cancelled');
+      const counts = await countByStatus(db, mailingId);
+      logger.info({ mailingId, cancelled }, 'mailing cancelled');
+      return counts;
+    },
+  };
+}
+
+export type MailingActivities = ReturnType<typeof createMailingActivities>;

@@ -1,0 +1,126 @@
+import { CancelledFailure, Context } from '@temporalio/activity';
+import type { Db } from '../lib/db/connect';
+import type { Logger } from '../lib/logger';
+import { findMailing } from '../lib/db/mailing.repository';
+import {
+  claimDueMessages,
+  markFailed,
+  markRetry,
+  markSent,
+  releaseMessages,
+  type ClaimedMessage,
+} from '../lib/db/message.repository';
+import type { SendMessagesInput, SendMessagesResult } from '../workflows/mailing.contract';
+import { MailingNotFoundError, ProviderUnavailableError } from './errors';
+import type { SmsProvider } from './sms-provider';
+
+export interface SendDeps {
+  db: Db;
+  provider: SmsProvider;
+  logger: Logger;
+}
+
+/** Back-off before a message's next attempt after a transient provider failure. */
+export const retryDelayMs = (attempts: number): number => Math.min(5_000 * 2 ** Math.max(attempts - 1, 0), 5 * 60_000);
+
+/** A streak this long of consecutive transient failures means the provider, not the messages, is broken. */
+export const breakerThreshold = (concurrency: number): number => Math.min(Math.max(5, concurrency), 20);
+
+async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Claims due messages of some timezones in batches and sends them, until none is due, the deadline
+ * (window close or ends_at) or the activity's time budget. Nothing is sent at or after the deadline.
+ * The message id is the provider's idempotency key, so a retried or crashed attempt never double-delivers.
+ */
+export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Promise<SendMessagesResult> {
+  const { db, provider } = deps;
+  const { mailingId, settings } = input;
+  const ctx = Context.current();
+  const signal = ctx.cancellationSignal;
+  // The deadline is in workflow (server) time. Measure what is left from when this attempt was scheduled too,
+  // so a worker whose clock differs from the server's (or a time-skipping test server) still stops in time.
+  const absolute = Date.parse(input.deadline);
+  const deadline = Math.min(absolute, Date.now() + (absolute - ctx.info.currentAttemptScheduledTimestampMs));
+  const budgetEnd = Date.now() + settings.activityBudgetMs;
+  const log = deps.logger.child({ mailingId, activityAttempt: ctx.info.attempt });
+  const result: SendMessagesResult = { sent: 0, failed: 0, retrying: 0, exhausted: false, stoppedBy: 'exhausted' };
+  const threshold = breakerThreshold(settings.concurrency);
+  let streak: number[] = []; // ids of the current run of consecutive transient failures
+  let outage: string | null = null;
+
+  for (;;) {
+    if (signal.aborted) throw new CancelledFailure('send cancelled');
+    if (Date.now() >= deadline) return { ...result, stoppedBy: 'deadline' };
+    if (Date.now() >= budgetEnd) return { ...result, stoppedBy: 'budget' };
+
+    const mailing = await findMailing(db, mailingId);
+    if (!mailing) throw new MailingNotFoundError(mailingId);
+    const batch = await claimDueMessages(db, mailingId, input.timezones, settings.batchSize, settings.leaseMs);
+    if (batch.length === 0) return { ...result, exhausted: true, stoppedBy: 'exhausted' };
+
+    const unsent: number[] = [];
+    await runPool(batch, settings.concurrency, async (message: ClaimedMessage) => {
+      const remaining = deadline - Date.now();
+      if (outage !== null || signal.aborted || remaining <= 0) {
+        unsent.push(message.id);
+        return;
+      }
+      const msgLog = log.child({ messageId: message.id, clientId: message.client_id });
+      let outcome;
+      try {
+        outcome = await provider.send(
+          { id: message.id, phone: message.phone, text: mailing.text },
+          { signal, timeoutMs: Math.min(settings.providerTimeoutMs, remaining) },
+        );
+      } catch (err) {
+        unsent.push(message.id); // cancelled mid-call: the provider may have it; the id keeps a resend idempotent
+        msgLog.info({ err: String(err) }, 'send aborted');
+        return;
+      }
+      if (outcome.ok) {
+        streak = [];
+        if (await markSent(db, message.id)) result.sent++;
+        msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
+      } else if (outcome.kind === 'rejected') {
+        streak = [];
+        if (await markFailed(db, message.id, outcome.error)) result.failed++;
+        msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message rejected by provider');
+      } else if (outcome.kind === 'transient' && Date.now() >= deadline - 5) {
+        // Cut off by the deadline, not the provider's fault: give it back untouched.
+        unsent.push(message.id);
+        msgLog.info({ error: outcome.error }, 'send cut off at the deadline');
+      } else {
+        // transient or unauthorized: count towards the outage breaker
+        streak.push(message.id);
+        if (streak.length >= Math.min(threshold, Math.max(2, batch.length)) || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
+        if (outcome.kind !== 'unauthorized' && message.attempts >= settings.maxAttempts && outage === null) {
+          if (await markFailed(db, message.id, outcome.error)) result.failed++;
+          msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
+        } else {
+          await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts));
+          result.retrying++;
+          msgLog.info({ attempt: message.attempts, error: outcome.error }, 'send failed, will retry');
+        }
+      }
+      ctx.heartbeat({ sent: result.sent, failed: result.failed });
+    });
+
+    // Claimed but not attempted: give them back without charging an attempt.
+    await releaseMessages(db, unsent, true);
+    if (outage !== null) {
+      // The streak's failures were the provider's fault: refund them too, then back off via the retry policy.
+      await releaseMessages(db, streak, true);
+      log.warn({ error: outage, streak: streak.length }, 'provider unavailable, backing off');
+      throw new ProviderUnavailableError(`provider unavailable: ${outage}`);
+    }
+    if (signal.aborted) throw new CancelledFailure('send cancelled');
+    ctx.heartbeat({ sent: result.sent, failed: result.failed });
+  }
+}

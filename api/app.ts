@@ -1,0 +1,56 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import { sql } from 'kysely';
+import swaggerUi from 'swagger-ui-express';
+import type { Db } from '../lib/db/connect';
+import type { Logger } from '../lib/logger';
+import type { MailingWorkflowOptions } from '../lib/temporal/mailing-workflows';
+import { authenticate } from './auth';
+import { errorHandler, notFoundRoute } from './errors';
+import { createRegistry, generateDocument } from './openapi';
+import { apiKeyRoutes } from './routes/api-keys.routes';
+import { clientRoutes } from './routes/clients.routes';
+import { mailingRoutes } from './routes/mailings.routes';
+import { statsRoutes } from './routes/stats.routes';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  adminApiKey: string | undefined;
+  workflow: MailingWorkflowOptions;
+}
+
+/** Builds the Express app without listening (tests call it directly). */
+export function createApp(deps: AppDeps): Express {
+  const { db, temporal, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: '1mb' }));
+
+  const registry = createRegistry();
+  const v1 = express.Router();
+  v1.use(authenticate(db, deps.adminApiKey));
+  v1.use(clientRoutes(db, registry));
+  v1.use(mailingRoutes({ db, temporal, workflow: deps.workflow }, registry));
+  v1.use(statsRoutes(db, temporal, registry));
+  v1.use(apiKeyRoutes(db, registry));
+  const document = generateDocument([registry]);
+
+  app.get('/health', async (_req, res) => {
+    const checks = { database: 'ok', temporal: 'ok' };
+    await sql`select 1`.execute(db).catch(() => (checks.database = 'unavailable'));
+    await temporal.connection.workflowService.getSystemInfo({}).catch(() => (checks.temporal = 'unavailable'));
+    const ok = checks.database === 'ok' && checks.temporal === 'ok';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', ...checks });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  app.use('/api/v1', v1);
+  app.use(notFoundRoute);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../lib/db/connect';
+import type { MailingRow } from '../../lib/db/database';
+import { countByStatus } from '../../lib/db/message.repository';
+import { queryMailingProgress } from '../../lib/temporal/mailing-workflows';
+import { presentProgress } from '../presenters';
+
+/** Live progress from the workflow's query while it runs; the database's counts once it has finished or is unreachable. */
+export async function readProgress(db: Db, temporal: Client, mailing: MailingRow) {
+  if (mailing.status !== 'completed' && mailing.status !== 'cancelled') {
+    try {
+      return presentProgress(await queryMailingProgress(temporal, mailing.id));
+    } catch {
+      // fall through to the database view: a query needs a live worker
+    }
+  }
+  const counts = await countByStatus(db, mailing.id);
+  const total = counts.pending + counts.sent + counts.failed + counts.expired + counts.cancelled;
+  return { mailing_id: mailing.id, phase: mailing.status, paused: mailing.status === 'paused', total, counts, next_wake_at: null, live: false };
+}

@@ -1,0 +1,159 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import type { Db } from '../../lib/db/connect';
+import type { MailingRow } from '../../lib/db/database';
+import { deleteMailing, findMailing, insertMailing, listMailings, updateMailing } from '../../lib/db/mailing.repository';
+import {
+  cancelMailingWorkflow,
+  editMailingWorkflow,
+  pauseMailingWorkflow,
+  resumeMailingWorkflow,
+  startMailingWorkflow,
+  type MailingWorkflowOptions,
+} from '../../lib/temporal/mailing-workflows';
+import { ConflictError, NotFoundError } from '../errors';
+import { presentMailing } from '../presenters';
+import { defineRoute } from '../route';
+import { IdParams, toPage } from '../schemas/common.schemas';
+import { CreateMailingBody, MailingListQuery, MailingPage, MailingSchema, ProgressSchema, UpdateMailingBody } from '../schemas/mailing.schemas';
+import { isWorkflowGone, withTemporal } from '../temporal-errors';
+import { readProgress } from './mailing-progress';
+
+export interface MailingRouteDeps {
+  db: Db;
+  temporal: Client;
+  workflow: MailingWorkflowOptions;
+}
+
+const finished = (m: MailingRow): boolean => m.status === 'completed' || m.status === 'cancelled';
+
+export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Mailings';
+
+  async function load(id: number): Promise<MailingRow> {
+    const row = await findMailing(db, id);
+    if (!row) throw new NotFoundError(`mailing ${id}`);
+    return row;
+  }
+
+  defineRoute(router, registry, {
+    method: 'post', path: '/mailings', tag, role: 'operator', summary: 'Create a mailing; its workflow starts at starts_at',
+    body: CreateMailingBody, response: { status: 201, schema: MailingSchema, description: 'Created; workflow mailing-<id> started' }, errors: [503],
+    handler: async ({ body }) =>
+      // The route owns the transaction: if Temporal refuses the start, the row is rolled back.
+      db.transaction().execute(async (tx) => {
+        const row = await insertMailing(tx, {
+          text: body.text,
+          starts_at: body.starts_at,
+          ends_at: body.ends_at,
+          filter: JSON.stringify({ operatorCodes: body.filter.operator_codes, tags: body.filter.tags }),
+          send_window: JSON.stringify(body.send_window),
+        });
+        await withTemporal('start', () => startMailingWorkflow(temporal, row, workflow));
+        return presentMailing(row);
+      }),
+  });
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/mailings', tag, role: 'viewer', summary: 'List mailings',
+    query: MailingListQuery, response: { status: 200, schema: MailingPage, description: 'A page of mailings' },
+    handler: async ({ query }) => {
+      const rows = await listMailings(db, { status: query.status as MailingRow['status'] | undefined, cursor: query.cursor, limit: query.limit });
+      return toPage(rows, query.limit, presentMailing);
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/mailings/:id', tag, role: 'viewer', summary: 'Get a mailing',
+    params: IdParams, response: { status: 200, schema: MailingSchema, description: 'The mailing' }, errors: [404],
+    handler: async ({ params }) => presentMailing(await load(params.id)),
+  });
+
+  defineRoute(router, registry, {
+    method: 'patch', path: '/mailings/:id', tag, role: 'operator',
+    summary: 'Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts',
+    params: IdParams, body: UpdateMailingBody, response: { status: 200, schema: MailingSchema, description: 'Updated' }, errors: [404, 409, 503],
+    handler: async ({ params, body }) =>
+      db.transaction().execute(async (tx) => {
+        const current = await findMailing(tx, params.id, { forUpdate: true });
+        if (!current) throw new NotFoundError(`mailing ${params.id}`);
+        if (finished(current)) throw new ConflictError(`Mailing ${params.id} is ${current.status}; it cannot change.`);
+        const startsAt = body.starts_at ?? current.starts_at.toISOString();
+        const endsAt = body.ends_at ?? current.ends_at.toISOString();
+        if (Date.parse(endsAt) <= Date.parse(startsAt)) {
+          throw new ConflictError('ends_at must be after starts_at.', [{ path: 'body.ends_at', message: 'must be after starts_at' }]);
+        }
+        const updated = await updateMailing(tx, params.id, {
+          ...(body.text !== undefined ? { text: body.text } : {}),
+          ...(body.starts_at !== undefined ? { starts_at: body.starts_at } : {}),
+          ...(body.ends_at !== undefined ? { ends_at: body.ends_at } : {}),
+          ...(body.filter !== undefined ? { filter: JSON.stringify({ operatorCodes: body.filter.operator_codes, tags: body.filter.tags }) } : {}),
+          ...(body.send_window !== undefined ? { send_window: JSON.stringify(body.send_window) } : {}),
+        });
+        // The workflow validates against its phase; a refusal rolls the row back (409).
+        await withTemporal('edit', () =>
+          editMailingWorkflow(temporal, params.id, {
+            startsAt: body.starts_at,
+            endsAt: body.ends_at,
+            sendWindow: body.send_window,
+            filterChanged: body.filter !== undefined,
+            textChanged: body.text !== undefined,
+          }),
+        );
+        return presentMailing(updated!);
+      }),
+  });
+
+  const control = (action: 'pause' | 'resume', call: (id: number) => Promise<void>) =>
+    defineRoute(router, registry, {
+      method: 'post', path: `/mailings/:id/${action}`, tag, role: 'operator', summary: `${action[0].toUpperCase()}${action.slice(1)} a mailing (signal)`,
+      params: IdParams, response: { status: 202, schema: ProgressSchema, description: 'Signalled; live progress' }, errors: [404, 409, 503],
+      handler: async ({ params }) => {
+        const row = await load(params.id);
+        if (finished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
+        await withTemporal(action, () => call(params.id));
+        return readProgress(db, temporal, row);
+      },
+    });
+  control('pause', (id) => pauseMailingWorkflow(temporal, id));
+  control('resume', (id) => resumeMailingWorkflow(temporal, id));
+
+  defineRoute(router, registry, {
+    method: 'post', path: '/mailings/:id/cancel', tag, role: 'operator', summary: 'Cancel a mailing; pending messages become cancelled, statistics stay',
+    params: IdParams, response: { status: 202, schema: MailingSchema, description: 'Cancellation requested' }, errors: [404, 409, 503],
+    handler: async ({ params }) => {
+      const row = await load(params.id);
+      if (finished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
+      await withTemporal('cancel', () => cancelMailingWorkflow(temporal, params.id));
+      return presentMailing(row);
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'delete', path: '/mailings/:id', tag, role: 'operator', summary: 'Cancel the mailing workflow and delete the mailing with its messages',
+    params: IdParams, response: { status: 204, description: 'Deleted' }, errors: [404, 503],
+    handler: async ({ params }) => {
+      const row = await load(params.id);
+      if (!finished(row)) {
+        await withTemporal('cancel', async () => {
+          try {
+            await cancelMailingWorkflow(temporal, params.id);
+          } catch (err) {
+            if (!isWorkflowGone(err)) throw err;
+          }
+        });
+      }
+      await deleteMailing(db, params.id);
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/mailings/:id/progress', tag, role: 'viewer', summary: 'Live progress from the workflow (query): counts, phase, next wake-up',
+    params: IdParams, response: { status: 200, schema: ProgressSchema, description: 'Progress' }, errors: [404],
+    handler: async ({ params }) => readProgress(db, temporal, await load(params.id)),
+  });
+
+  return router;
+}

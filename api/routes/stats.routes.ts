@@ -1,0 +1,55 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import type { Db } from '../../lib/db/connect';
+import type { MessageStatus } from '../../lib/db/database';
+import { findMailing, listMailings } from '../../lib/db/mailing.repository';
+import { countByStatus, countByStatusForMailings, listMessages, type StatusCounts } from '../../lib/db/message.repository';
+import { NotFoundError } from '../errors';
+import { presentMailing, presentMessage } from '../presenters';
+import { defineRoute } from '../route';
+import { IdParams, PaginationQuery, toPage } from '../schemas/common.schemas';
+import { MailingStatsQuery, MailingStatsSchema, OverviewSchema } from '../schemas/mailing.schemas';
+import { z } from '../openapi';
+import { readProgress } from './mailing-progress';
+
+const sum = (c: StatusCounts): number => c.pending + c.sent + c.failed + c.expired + c.cancelled;
+
+export function statsRoutes(db: Db, temporal: Client, registry: OpenAPIRegistry): Router {
+  const router = Router();
+  const tag = 'Statistics';
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/stats/mailings', tag, role: 'viewer', summary: 'Every mailing with its message counts grouped by status',
+    query: z.object(PaginationQuery), response: { status: 200, schema: OverviewSchema, description: 'Overview' },
+    handler: async ({ query }) => {
+      const rows = await listMailings(db, { cursor: query.cursor, limit: query.limit });
+      const counts = await countByStatusForMailings(db, rows.map((r) => r.id));
+      const totals: StatusCounts = { pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 };
+      const items = rows.map((row) => {
+        const c = counts.get(row.id)!;
+        for (const key of Object.keys(totals) as (keyof StatusCounts)[]) totals[key] += c[key];
+        return { mailing: presentMailing(row), total: sum(c), counts: c };
+      });
+      return { totals, items, next_cursor: toPage(rows, query.limit, (r) => r).next_cursor };
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/mailings/:id/stats', tag, role: 'viewer',
+    summary: 'Detailed statistics of one mailing: counts by status, live progress and its messages (filter by status)',
+    params: IdParams, query: MailingStatsQuery, response: { status: 200, schema: MailingStatsSchema, description: 'Statistics' }, errors: [404],
+    handler: async ({ params, query }) => {
+      const mailing = await findMailing(db, params.id);
+      if (!mailing) throw new NotFoundError(`mailing ${params.id}`);
+      const [counts, progress, messages] = await Promise.all([
+        countByStatus(db, mailing.id),
+        readProgress(db, temporal, mailing),
+        listMessages(db, { mailingId: mailing.id, status: query.status as MessageStatus | undefined, cursor: query.cursor, limit: query.limit }),
+      ]);
+      return { mailing: presentMailing(mailing), total: sum(counts), counts, progress, messages: toPage(messages, query.limit, presentMessage) };
+    },
+  });
+
+  return router;
+}

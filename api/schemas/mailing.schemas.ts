@@ -1,0 +1,116 @@
+import { MAILING_STATUSES, MESSAGE_STATUSES } from '../../lib/db/database';
+import { isValidSendWindow } from '../../lib/time/window';
+import { z } from '../openapi';
+import { isoDate, page, PaginationQuery } from './common.schemas';
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)');
+
+export const SendWindowSchema = z
+  .object({ from: hhmm, to: hhmm })
+  .strict()
+  .refine(isValidSendWindow, { message: 'from and to must differ', path: ['to'] })
+  .openapi('SendWindow', { description: "Client's local time; to < from crosses midnight" });
+
+export const FilterSchema = z
+  .object({
+    operator_codes: z.array(z.string().regex(/^\d{3}$/, 'must be 3 digits')).max(1000).default([]),
+    tags: z.array(z.string().max(64)).max(1000).default([]),
+  })
+  .strict()
+  .openapi('MailingFilter', { description: 'Empty list = any. Any-of within a field, AND across fields.' });
+
+const text = z.string().min(1, 'must not be empty').max(1600, 'at most 1600 characters');
+
+export const StatusCountsSchema = z
+  .object({ pending: z.number(), sent: z.number(), failed: z.number(), expired: z.number(), cancelled: z.number() })
+  .openapi('StatusCounts');
+
+export const MailingSchema = z
+  .object({
+    id: z.number().int(),
+    text: z.string(),
+    starts_at: z.string(),
+    ends_at: z.string(),
+    filter: z.object({ operator_codes: z.array(z.string()), tags: z.array(z.string()) }),
+    send_window: z.object({ from: z.string(), to: z.string() }).nullable(),
+    status: z.enum(MAILING_STATUSES as [string, ...string[]]),
+    workflow_id: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Mailing');
+
+export const CreateMailingBody = z
+  .object({
+    text,
+    starts_at: isoDate('When sending starts (a past time starts at once)'),
+    ends_at: isoDate('Nothing is sent at or after this time'),
+    filter: FilterSchema.default({ operator_codes: [], tags: [] }),
+    send_window: SendWindowSchema.nullable().default(null),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (Date.parse(b.ends_at) <= Date.parse(b.starts_at)) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
+    else if (Date.parse(b.ends_at) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be in the future' });
+  })
+  .openapi('CreateMailing');
+
+export const UpdateMailingBody = z
+  .object({
+    text: text.optional(),
+    starts_at: isoDate('Only before the mailing started').optional(),
+    ends_at: isoDate('New end; must be in the future').optional(),
+    filter: FilterSchema.optional().openapi({ description: 'Only before the mailing started' }),
+    send_window: SendWindowSchema.nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' })
+  .openapi('UpdateMailing');
+
+export const MailingListQuery = z.object({ ...PaginationQuery, status: z.enum(MAILING_STATUSES as [string, ...string[]]).optional() });
+export const MailingPage = page(MailingSchema, 'MailingPage');
+
+export const ProgressSchema = z
+  .object({
+    mailing_id: z.number(),
+    phase: z.string(),
+    paused: z.boolean(),
+    total: z.number(),
+    counts: StatusCountsSchema,
+    next_wake_at: z.string().nullable(),
+    live: z.boolean().openapi({ description: 'true when read from the running workflow, false when from the database' }),
+  })
+  .openapi('MailingProgress');
+
+export const MessageSchema = z
+  .object({
+    id: z.number(),
+    mailing_id: z.number(),
+    client_id: z.number().nullable(),
+    phone: z.string(),
+    status: z.enum(MESSAGE_STATUSES as [string, ...string[]]),
+    attempts: z.number(),
+    last_error: z.string().nullable(),
+    created_at: z.string(),
+    sent_at: z.string().nullable(),
+  })
+  .openapi('Message');
+
+export const MailingStatsQuery = z.object({ ...PaginationQuery, status: z.enum(MESSAGE_STATUSES as [string, ...string[]]).optional() });
+
+export const MailingStatsSchema = z
+  .object({
+    mailing: MailingSchema,
+    total: z.number(),
+    counts: StatusCountsSchema,
+    progress: ProgressSchema,
+    messages: page(MessageSchema, 'MessagePage'),
+  })
+  .openapi('MailingStats');
+
+export const OverviewItem = z
+  .object({ mailing: MailingSchema, total: z.number(), counts: StatusCountsSchema })
+  .openapi('MailingOverviewItem');
+export const OverviewSchema = z
+  .object({ totals: StatusCountsSchema, items: z.array(OverviewItem), next_cursor: z.number().nullable() })
+  .openapi('MailingsOverview');

@@ -1,0 +1,42 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../lib/config';
+import type { Db } from '../lib/db/connect';
+import type { Logger } from '../lib/logger';
+import { sendSettingsFromConfig } from '../lib/send-settings';
+import { connectTemporal } from '../lib/temporal/connect';
+import { createApp } from './app';
+
+/** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
+export async function startApiServer(deps: { config: Config; db: Db; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
+  const { config, db, logger } = deps;
+  const temporal = await connectTemporal(config);
+  const app = createApp({
+    db,
+    temporal: temporal.client,
+    logger,
+    adminApiKey: config.ADMIN_API_KEY,
+    workflow: {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      settings: sendSettingsFromConfig(config),
+      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
+    },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${port}`;
+  logger.info({ url }, 'api listening');
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await temporal.close();
+    },
+  };
+}

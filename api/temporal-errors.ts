@@ -1,0 +1,20 @@
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { ConflictError, ServiceUnavailableError } from './errors';
+
+/** Maps Temporal client failures to API errors: a rejected update is a 409, an unreachable server a 503. */
+export async function withTemporal<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const reason = (err.cause as Error | undefined)?.message ?? err.message;
+      throw new ConflictError(`The mailing workflow refused the change: ${reason}`);
+    }
+    if (err instanceof WorkflowNotFoundError) throw new ConflictError(`The mailing workflow is not running (${what}).`);
+    if (err instanceof ServiceError) throw new ServiceUnavailableError(`Temporal is unavailable (${what}); nothing was changed.`, err);
+    throw err;
+  }
+}
+
+export const isWorkflowGone = (err: unknown): boolean => err instanceof WorkflowNotFoundError;

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Every setting the system reads, parsed once at boot. A bad value stops boot naming the variable. */
+const ConfigSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  DATA_DIR: z.string().min(1).default('./data'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('relay-mailings'),
+  TEMPORAL_SEARCH_ATTRIBUTES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  PROVIDER_URL: z.string().url().optional(),
+  PROVIDER_TOKEN: z.string().min(1).optional(),
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  SEND_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  SEND_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
+  SEND_ACTIVITY_BUDGET_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.variable}: ${i.message}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (empty strings count as unset). Throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
+    );
+  }
+  return parsed.data;
+}
+
+/** Same as loadConfig but demands the variables a standalone process cannot default. */
+export function requireSetting<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {
+  const value = config[key];
+  if (value === undefined || value === null) throw new ConfigError([{ variable: key, message: 'is required' }]);
+  return value as NonNullable<Config[K]>;
+}

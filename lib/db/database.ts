@@ -1,0 +1,86 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type MessageStatus = 'pending' | 'sent' | 'failed' | 'expired' | 'cancelled';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'sent', 'failed', 'expired', 'cancelled'];
+export type MailingStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+export const MAILING_STATUSES: readonly MailingStatus[] = ['scheduled', 'running', 'paused', 'completed', 'cancelled'];
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface MailingFilter {
+  operatorCodes: string[];
+  tags: string[];
+}
+export interface SendWindow {
+  from: string; // "HH:MM" local time
+  to: string; // "HH:MM" local time; to < from means the window crosses midnight
+}
+
+export interface ClientTable {
+  id: Generated<number>;
+  phone: string;
+  operator_code: string;
+  tag: string;
+  timezone: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface MailingTable {
+  id: Generated<number>;
+  text: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  filter: Json<MailingFilter>;
+  send_window: Json<SendWindow | null>;
+  status: ColumnType<MailingStatus, MailingStatus | undefined, MailingStatus>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface MessageTable {
+  id: Generated<number>;
+  mailing_id: number;
+  client_id: number | null;
+  phone: string;
+  timezone: string;
+  status: ColumnType<MessageStatus, MessageStatus | undefined, MessageStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  sent_at: Timestamp | null;
+}
+
+export interface ApiKeyTable {
+  id: Generated<number>;
+  name: string;
+  role: Role;
+  key_hash: string;
+  key_prefix: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface Database {
+  clients: ClientTable;
+  mailings: MailingTable;
+  messages: MessageTable;
+  api_keys: ApiKeyTable;
+}
+
+export type ClientRow = Selectable<ClientTable>;
+export type NewClient = Insertable<ClientTable>;
+export type ClientUpdate = Updateable<ClientTable>;
+export type MailingRow = Selectable<MailingTable>;
+export type NewMailing = Insertable<MailingTable>;
+export type MailingUpdate = Updateable<MailingTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../lib/db/connect';
+import type { MailingFilter, MailingRow, SendWindow } from '../../lib/db/database';
+import { insertMailing } from '../../lib/db/mailing.repository';
+import { loadConfig, type Config } from '../../lib/config';
+
+let phoneSeq = 0;
+/** A unique valid phone per call in this process. */
+export function nextPhone(operator = '900'): string {
+  phoneSeq++;
+  return `7${operator}${String(process.pid % 1000).padStart(3, '0')}${String(phoneSeq).padStart(4, '0')}`;
+}
+
+export async function insertClients(
+  db: Db,
+  count: number,
+  fields: { timezone?: string; operator?: string; tag?: string } = {},
+): Promise<{ id: number; phone: string }[]> {
+  const rows = Array.from({ length: count }, () => ({
+    phone: nextPhone(fields.operator ?? '900'),
+    operator_code: fields.operator ?? '900',
+    tag: fields.tag ?? '',
+    timezone: fields.timezone ?? 'UTC',
+  }));
+  return db.insertInto('clients').values(rows).returning(['id', 'phone']).execute();
+}
+
+export async function createMailingRow(
+  db: Db,
+  m: { text?: string; startsAt: Date; endsAt: Date; filter?: Partial<MailingFilter>; sendWindow?: SendWindow | null },
+): Promise<MailingRow> {
+  return insertMailing(db, {
+    text: m.text ?? 'Hello from Relay',
+    starts_at: m.startsAt,
+    ends_at: m.endsAt,
+    filter: JSON.stringify({ operatorCodes: m.filter?.operatorCodes ?? [], tags: m.filter?.tags ?? [] }),
+    send_window: JSON.stringify(m.sendWindow ?? null),
+  });
+}
+
+/** Config for tests: a private task queue, quiet logs, small batches. */
+export function testConfig(overrides: Record<string, string>): Config {
+  return loadConfig({
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PROVIDER_TIMEOUT_MS: '1000',
+    SEND_BATCH_SIZE: '10',
+    SEND_CONCURRENCY: '5',
+    SEND_LEASE_MS: '5000',
+    ADMIN_API_KEY: 'test-admin-key-0123456789',
+    ...overrides,
+  });
+}
+
+export const minutes = (n: number): number => n * 60_000;
+export const hours = (n: number): number => n * 3_600_000;

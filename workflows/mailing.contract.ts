@@ -1,0 +1,114 @@
+// Shared by the workflow, its activities and the API client: names, payload types, signal/query/update definitions.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SendWindow } from '../lib/time/window';
+
+export const MAILING_WORKFLOW_TYPE = 'mailingWorkflow';
+export const mailingWorkflowId = (mailingId: number): string => `mailing-${mailingId}`;
+
+export interface SendSettings {
+  batchSize: number; // messages claimed per round trip to the database
+  concurrency: number; // provider calls in flight per activity
+  maxAttempts: number; // provider attempts per message before it is failed
+  leaseMs: number; // how long a claimed message stays reserved for one activity
+  activityBudgetMs: number; // how long one send activity may run before handing back to the workflow
+  providerTimeoutMs: number;
+}
+
+export interface StatusCounts {
+  pending: number;
+  sent: number;
+  failed: number;
+  expired: number;
+  cancelled: number;
+}
+export const emptyCounts = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 });
+
+export type MailingPhase =
+  | 'scheduled' // durable timer until startsAt
+  | 'materializing'
+  | 'sending'
+  | 'waiting-window' // no client group's local window is open; sleeping until the next one opens
+  | 'retry-wait' // every due message is in provider back-off
+  | 'paused'
+  | 'completed'
+  | 'cancelled';
+
+/** State carried across continue-as-new. */
+export interface MailingCarriedState {
+  materialized: boolean;
+  paused: boolean;
+  total: number;
+  counts: StatusCounts;
+  generation: number; // how many times the run continued as new
+}
+
+export interface MailingWorkflowInput {
+  mailingId: number;
+  startsAt: string; // ISO
+  endsAt: string; // ISO
+  sendWindow: SendWindow | null;
+  settings: SendSettings;
+  state?: MailingCarriedState;
+}
+
+export interface MailingProgress {
+  mailingId: number;
+  phase: MailingPhase;
+  paused: boolean;
+  total: number;
+  counts: StatusCounts;
+  startsAt: string;
+  endsAt: string;
+  nextWakeAt: string | null;
+  generation: number;
+}
+
+export interface MailingResult {
+  mailingId: number;
+  outcome: 'completed' | 'cancelled' | 'not-found';
+  total: number;
+  counts: StatusCounts;
+}
+
+/** What may change through PATCH; the workflow validator rejects what its phase no longer allows. */
+export interface MailingEdit {
+  startsAt?: string;
+  endsAt?: string;
+  sendWindow?: SendWindow | null;
+  filterChanged?: boolean;
+  textChanged?: boolean;
+}
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const progressQuery = defineQuery<MailingProgress>('progress');
+export const editUpdate = defineUpdate<MailingProgress, [MailingEdit]>('edit');
+
+// ---- activity payloads ----
+export interface TimezoneBacklog {
+  timezone: string;
+  pending: number; // pending messages in this zone
+  due: number; // pending and not in back-off
+  dueInMs: number | null; // ms until the earliest pending one is due again (back-off or lease), measured by the database
+}
+
+export interface SendMessagesInput {
+  mailingId: number;
+  timezones: string[];
+  deadline: string; // ISO: min(window close, endsAt); nothing is sent at or after it
+  settings: SendSettings;
+}
+
+export interface SendMessagesResult {
+  sent: number;
+  failed: number; // finally failed (rejected or out of attempts)
+  retrying: number; // transient failures left pending with a back-off
+  exhausted: boolean; // no due message left in these zones
+  stoppedBy: 'exhausted' | 'deadline' | 'budget';
+}
+
+export interface StartMailingResult {
+  found: boolean;
+  total: number;
+  counts: StatusCounts;
+}
