@@ -21,7 +21,7 @@ export interface SendDeps {
 }
 
 /** Back-off before a message's next attempt after a transient provider failure. */
-export const retryDelayMs = (attempts: number): number => Math.min(5_000 * 2 ** Math.max(attempts - 1, 0), 5 * 60_000);
+export const retryDelayMs = (attempts: number, baseMs: number): number => Math.min(baseMs * 2 ** Math.max(attempts - 1, 0), 5 * 60_000);
 
 /** A streak this long of consecutive transient failures means the provider, not the messages, is broken. */
 export const breakerThreshold = (concurrency: number): number => Math.min(Math.max(5, concurrency), 20);
@@ -104,7 +104,7 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
           if (await markFailed(db, message.id, outcome.error)) result.failed++;
           msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
         } else {
-          await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts));
+          await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts, settings.retryBaseMs));
           result.retrying++;
           msgLog.info({ attempt: message.attempts, error: outcome.error }, 'send failed, will retry');
         }

@@ -16,6 +16,7 @@ const ConfigSchema = z.object({
   SEND_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  SEND_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   SEND_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   SEND_ACTIVITY_BUDGET_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
   API_HOST: z.string().min(1).default('127.0.0.1'),

@@ -8,6 +8,7 @@ export function sendSettingsFromConfig(config: Config): SendSettings {
     batchSize: config.SEND_BATCH_SIZE,
     concurrency: config.SEND_CONCURRENCY,
     maxAttempts: config.SEND_MAX_ATTEMPTS,
+    retryBaseMs: config.SEND_RETRY_BASE_MS,
     // A claimed batch must be finished (worst case: every call times out) well before its lease runs out.
     leaseMs: config.SEND_LEASE_MS ?? Math.max(30_000, 2 * rounds * config.PROVIDER_TIMEOUT_MS),
     activityBudgetMs: config.SEND_ACTIVITY_BUDGET_MS,

@@ -9,6 +9,7 @@ export interface SendSettings {
   batchSize: number; // messages claimed per round trip to the database
   concurrency: number; // provider calls in flight per activity
   maxAttempts: number; // provider attempts per message before it is failed
+  retryBaseMs: number; // first back-off after a transient failure; doubles per attempt, at most 5 minutes
   leaseMs: number; // how long a claimed message stays reserved for one activity
   activityBudgetMs: number; // how long one send activity may run before handing back to the workflow
   providerTimeoutMs: number;

@@ -47,6 +47,7 @@ export function testConfig(overrides: Record<string, string>): Config {
     SEND_BATCH_SIZE: '10',
     SEND_CONCURRENCY: '5',
     SEND_LEASE_MS: '5000',
+    SEND_RETRY_BASE_MS: '300',
     ADMIN_API_KEY: 'test-admin-key-0123456789',
     ...overrides,
   });
