@@ -26,6 +26,8 @@ export const retryDelayMs = (attempts: number, baseMs: number): number => Math.m
 /** A streak this long of consecutive transient failures means the provider, not the messages, is broken. */
 export const breakerThreshold = (concurrency: number): number => Math.min(Math.max(5, concurrency), 20);
 
+const SENT_FLUSH_SIZE = 50;
+
 async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -66,6 +68,14 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
     if (batch.length === 0) return { ...result, exhausted: true, stoppedBy: 'exhausted' };
 
     const unsent: number[] = [];
+    // Acceptances are written in small groups: one statement per group instead of one per message. A crash before
+    // a flush only means those ids are sent again later, which the provider dedupes by message id.
+    let accepted: number[] = [];
+    const flush = async () => {
+      const ids = accepted;
+      accepted = [];
+      result.sent += await markSent(db, ids);
+    };
     await runPool(batch, settings.concurrency, async (message: ClaimedMessage) => {
       const remaining = deadline - Date.now();
       if (outage !== null || signal.aborted || remaining <= 0) {
@@ -86,7 +96,8 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
       }
       if (outcome.ok) {
         streak = [];
-        if (await markSent(db, message.id)) result.sent++;
+        accepted.push(message.id);
+        if (accepted.length >= SENT_FLUSH_SIZE) await flush();
         msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
       } else if (outcome.kind === 'rejected') {
         streak = [];
@@ -112,6 +123,7 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
       ctx.heartbeat({ sent: result.sent, failed: result.failed });
     });
 
+    await flush();
     // Claimed but not attempted: give them back without charging an attempt.
     await releaseMessages(db, unsent, true);
     if (outage !== null) {

@@ -47,6 +47,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ worker: Worker; c
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running.catch(() => undefined);
       if (ownConnection) await connection.close();
+      provider.close?.();
     },
   };
 }

@@ -41,19 +41,24 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
   defineRoute(router, registry, {
     method: 'post', path: '/mailings', tag, role: 'operator', summary: 'Create a mailing; its workflow starts at starts_at',
     body: CreateMailingBody, response: { status: 201, schema: MailingSchema, description: 'Created; workflow mailing-<id> started' }, errors: [503],
-    handler: async ({ body }) =>
-      // The route owns the transaction: if Temporal refuses the start, the row is rolled back.
-      db.transaction().execute(async (tx) => {
-        const row = await insertMailing(tx, {
-          text: body.text,
-          starts_at: body.starts_at,
-          ends_at: body.ends_at,
-          filter: JSON.stringify({ operatorCodes: body.filter.operator_codes, tags: body.filter.tags }),
-          send_window: JSON.stringify(body.send_window),
-        });
+    handler: async ({ body }) => {
+      // Committed before the workflow starts, so its first activity always finds the row; if Temporal refuses the
+      // start, the row is removed again and the caller gets a 503 with nothing left behind.
+      const row = await insertMailing(db, {
+        text: body.text,
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        filter: JSON.stringify({ operatorCodes: body.filter.operator_codes, tags: body.filter.tags }),
+        send_window: JSON.stringify(body.send_window),
+      });
+      try {
         await withTemporal('start', () => startMailingWorkflow(temporal, row, workflow));
-        return presentMailing(row);
-      }),
+      } catch (err) {
+        await deleteMailing(db, row.id);
+        throw err;
+      }
+      return presentMailing(row);
+    },
   });
 
   defineRoute(router, registry, {

@@ -59,11 +59,12 @@ export async function countByStatusForMailings(db: Executor, mailingIds: number[
 
 export async function pendingTimezones(db: Executor, mailingId: number) {
   // Waits are returned relative (ms from now) so the workflow's clock never has to agree with the database's.
+  // A claimed message's next_attempt_at is its lease expiry, so "due" needs no look at locked_until.
   const rows = await sql<{ timezone: string; pending: number; due: number; due_in_ms: number | null }>`
     SELECT timezone,
            count(*)::int AS pending,
-           (count(*) FILTER (WHERE next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())))::int AS due,
-           (extract(epoch FROM min(greatest(next_attempt_at, coalesce(locked_until, next_attempt_at))) - now()) * 1000)::float8 AS due_in_ms
+           (count(*) FILTER (WHERE next_attempt_at <= now()))::int AS due,
+           (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS due_in_ms
     FROM messages WHERE mailing_id = ${mailingId} AND status = 'pending'
     GROUP BY timezone ORDER BY timezone`.execute(db);
   return rows.rows.map((row) => ({
@@ -74,7 +75,12 @@ export async function pendingTimezones(db: Executor, mailingId: number) {
   }));
 }
 
-/** Reserves up to `limit` due messages of these zones for leaseMs and counts the attempt. */
+/**
+ * Reserves up to `limit` due messages of these zones for leaseMs and counts the attempt. The lease is written as
+ * next_attempt_at too: a claimed message is simply not due until its lease runs out (a crashed worker's claims come
+ * back by themselves). Each zone is read through the pending (mailing, timezone, next_attempt_at) index, so a claim
+ * costs O(limit) however large the mailing is.
+ */
 export async function claimDueMessages(
   db: Executor,
   mailingId: number,
@@ -83,25 +89,32 @@ export async function claimDueMessages(
   leaseMs: number,
 ): Promise<ClaimedMessage[]> {
   const result = await sql<ClaimedMessage>`
-    UPDATE messages m SET locked_until = now() + ${leaseMs} * interval '1 millisecond', attempts = m.attempts + 1, updated_at = now()
+    UPDATE messages m
+    SET locked_until = now() + ${leaseMs} * interval '1 millisecond',
+        next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
+        attempts = m.attempts + 1, updated_at = now()
     WHERE m.id IN (
-      SELECT id FROM messages
-      WHERE mailing_id = ${mailingId} AND status = 'pending' AND timezone = ANY(${timezones}::text[])
-        AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
-      ORDER BY next_attempt_at, id LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED)
+      SELECT c.id FROM unnest(${timezones}::text[]) AS z(tz)
+      CROSS JOIN LATERAL (
+        SELECT id FROM messages
+        WHERE mailing_id = ${mailingId} AND status = 'pending' AND timezone = z.tz AND next_attempt_at <= now()
+        ORDER BY next_attempt_at LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED) c
+      LIMIT ${limit})
     RETURNING m.id, m.client_id, m.phone, m.attempts`.execute(db);
   return result.rows.map((r) => ({ ...r, id: Number(r.id), client_id: r.client_id === null ? null : Number(r.client_id) }));
 }
 
-export async function markSent(db: Executor, id: number): Promise<boolean> {
+/** Records provider acceptances in one statement; returns how many were still pending. */
+export async function markSent(db: Executor, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
   const r = await db
     .updateTable('messages')
     .set({ status: 'sent', sent_at: sql<Date>`now()`, locked_until: null, last_error: null, updated_at: sql<Date>`now()` })
-    .where('id', '=', id)
+    .where('id', 'in', ids)
     .where('status', '=', 'pending')
     .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return Number(r.numUpdatedRows);
 }
 
 export async function markFailed(db: Executor, id: number, error: string): Promise<boolean> {
