@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
@@ -46,6 +47,7 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
   const { mailingId, settings } = input;
   const ctx = Context.current();
   const signal = ctx.cancellationSignal;
+  setMaxListeners(settings.concurrency + 16, signal); // one abort listener per provider call in flight
   // The deadline is in workflow (server) time. Measure what is left from when this attempt was scheduled too,
   // so a worker whose clock differs from the server's (or a time-skipping test server) still stops in time.
   const absolute = Date.parse(input.deadline);

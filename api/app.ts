@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger';
 import type { MailingWorkflowOptions } from '../lib/temporal/mailing-workflows';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
+import { requestLog } from './request-log';
 import { createRegistry, generateDocument } from './openapi';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { clientRoutes } from './routes/clients.routes';
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestLog(logger.child({ component: 'api' })));
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createRegistry();
