@@ -1,13 +1,15 @@
 import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
-import { findMailing, setMailingStatus } from '../lib/db/mailing.repository';
+import { findMailing, setMailingStatus, updateMailing } from '../lib/db/mailing.repository';
+import { MailingNotFoundError } from './errors';
 import { closePending, countByStatus, materializeMessages, pendingTimezones } from '../lib/db/message.repository';
 import type {
+  Backlog,
+  MailingEdit,
   SendMessagesInput,
   SendMessagesResult,
   StartMailingResult,
   StatusCounts,
-  TimezoneBacklog,
 } from '../workflows/mailing.contract';
 import { sendMessages } from './send-messages';
 import type { SmsProvider } from './sms-provider';
@@ -34,8 +36,23 @@ export function createMailingActivities(deps: MailingActivityDeps) {
       return { found: true, total: total(counts), counts };
     },
 
-    async pendingTimezones({ mailingId }: { mailingId: number }): Promise<TimezoneBacklog[]> {
-      return pendingTimezones(db, mailingId);
+    /** Pending messages per timezone (for planning) and counts by status (for the progress query). */
+    async backlog({ mailingId }: { mailingId: number }): Promise<Backlog> {
+      const [zones, counts] = await Promise.all([pendingTimezones(db, mailingId), countByStatus(db, mailingId)]);
+      return { zones, counts };
+    },
+
+    /** Writes an edit the workflow has accepted; the workflow calls it from its update handler. */
+    async applyMailingEdit({ mailingId, edit }: { mailingId: number; edit: MailingEdit }): Promise<void> {
+      const row = await updateMailing(db, mailingId, {
+        ...(edit.text !== undefined ? { text: edit.text } : {}),
+        ...(edit.startsAt !== undefined ? { starts_at: edit.startsAt } : {}),
+        ...(edit.endsAt !== undefined ? { ends_at: edit.endsAt } : {}),
+        ...(edit.filter !== undefined ? { filter: JSON.stringify(edit.filter) } : {}),
+        ...(edit.sendWindow !== undefined ? { send_window: JSON.stringify(edit.sendWindow) } : {}),
+      });
+      if (!row) throw new MailingNotFoundError(mailingId);
+      logger.info({ mailingId, fields: Object.keys(edit) }, 'mailing edited');
     },
 
     async sendMessages(input: SendMessagesInput): Promise<SendMessagesResult> {

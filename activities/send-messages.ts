@@ -51,90 +51,107 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
   // The deadline is in workflow (server) time. Measure what is left from when this attempt was scheduled too,
   // so a worker whose clock differs from the server's (or a time-skipping test server) still stops in time.
   const absolute = Date.parse(input.deadline);
-  const deadline = Math.min(absolute, Date.now() + (absolute - ctx.info.currentAttemptScheduledTimestampMs));
+  let deadline = Math.min(absolute, Date.now() + (absolute - ctx.info.currentAttemptScheduledTimestampMs));
   const budgetEnd = Date.now() + settings.activityBudgetMs;
   const log = deps.logger.child({ mailingId, activityAttempt: ctx.info.attempt });
   const result: SendMessagesResult = { sent: 0, failed: 0, retrying: 0, exhausted: false, stoppedBy: 'exhausted' };
   const threshold = breakerThreshold(settings.concurrency);
   let streak: number[] = []; // ids of the current run of consecutive transient failures
   let outage: string | null = null;
+  let round = Math.floor(Math.random() * Math.max(input.timezones.length, 1));
+  // Heartbeat on a timer too: every call in flight may be waiting on a slow provider at once.
+  const beat = setInterval(() => ctx.heartbeat({ sent: result.sent, failed: result.failed }), 2_000);
+  try {
+    return await sendLoop();
+  } finally {
+    clearInterval(beat);
+  }
 
-  for (;;) {
-    if (signal.aborted) throw new CancelledFailure('send cancelled');
-    if (Date.now() >= deadline) return { ...result, stoppedBy: 'deadline' };
-    if (Date.now() >= budgetEnd) return { ...result, stoppedBy: 'budget' };
+  async function sendLoop(): Promise<SendMessagesResult> {
+    for (;;) {
+      if (signal.aborted) throw new CancelledFailure('send cancelled');
+      if (Date.now() >= deadline) return { ...result, stoppedBy: 'deadline' };
+      if (Date.now() >= budgetEnd) return { ...result, stoppedBy: 'budget' };
 
-    const mailing = await findMailing(db, mailingId);
-    if (!mailing) throw new MailingNotFoundError(mailingId);
-    const batch = await claimDueMessages(db, mailingId, input.timezones, settings.batchSize, settings.leaseMs);
-    if (batch.length === 0) return { ...result, exhausted: true, stoppedBy: 'exhausted' };
+      const mailing = await findMailing(db, mailingId);
+      if (!mailing) throw new MailingNotFoundError(mailingId);
+      // An ends_at shortened since this activity was scheduled applies from the next batch on.
+      deadline = Math.min(deadline, mailing.ends_at.getTime());
+      if (Date.now() >= deadline) return { ...result, stoppedBy: 'deadline' };
+      // Rotate the zone order each round so every zone in the group gets its turn first.
+      const shift = round++ % Math.max(input.timezones.length, 1);
+      const zones = [...input.timezones.slice(shift), ...input.timezones.slice(0, shift)];
+      const batch = await claimDueMessages(db, mailingId, zones, settings.batchSize, settings.leaseMs);
+      if (batch.length === 0) return { ...result, exhausted: true, stoppedBy: 'exhausted' };
 
-    const unsent: number[] = [];
-    // Acceptances are written in small groups: one statement per group instead of one per message. A crash before
-    // a flush only means those ids are sent again later, which the provider dedupes by message id.
-    let accepted: number[] = [];
-    const flush = async () => {
-      const ids = accepted;
-      accepted = [];
-      result.sent += await markSent(db, ids);
-    };
-    await runPool(batch, settings.concurrency, async (message: ClaimedMessage) => {
-      const remaining = deadline - Date.now();
-      if (outage !== null || signal.aborted || remaining <= 0) {
-        unsent.push(message.id);
-        return;
-      }
-      const msgLog = log.child({ messageId: message.id, clientId: message.client_id });
-      let outcome;
-      try {
-        outcome = await provider.send(
-          { id: message.id, phone: message.phone, text: mailing.text },
-          { signal, timeoutMs: Math.min(settings.providerTimeoutMs, remaining) },
-        );
-      } catch (err) {
-        unsent.push(message.id); // cancelled mid-call: the provider may have it; the id keeps a resend idempotent
-        msgLog.info({ err: String(err) }, 'send aborted');
-        return;
-      }
-      if (outcome.ok) {
-        streak = [];
-        accepted.push(message.id);
-        if (accepted.length >= SENT_FLUSH_SIZE) await flush();
-        msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
-      } else if (outcome.kind === 'rejected') {
-        streak = [];
-        if (await markFailed(db, message.id, outcome.error)) result.failed++;
-        msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message rejected by provider');
-      } else if (outcome.kind === 'transient' && Date.now() >= deadline - 5) {
-        // Cut off by the deadline, not the provider's fault: give it back untouched.
-        unsent.push(message.id);
-        msgLog.info({ error: outcome.error }, 'send cut off at the deadline');
-      } else {
-        // transient or unauthorized: count towards the outage breaker
-        streak.push(message.id);
-        if (streak.length >= Math.min(threshold, Math.max(2, batch.length)) || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
-        if (outcome.kind !== 'unauthorized' && message.attempts >= settings.maxAttempts && outage === null) {
-          if (await markFailed(db, message.id, outcome.error)) result.failed++;
-          msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
-        } else {
-          await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts, settings.retryBaseMs));
-          result.retrying++;
-          msgLog.info({ attempt: message.attempts, error: outcome.error }, 'send failed, will retry');
+      const unsent: number[] = [];
+      // Acceptances are written in small groups: one statement per group instead of one per message. A crash before
+      // a flush only means those ids are sent again later, which the provider dedupes by message id.
+      let accepted: number[] = [];
+      const flush = async () => {
+        const ids = accepted;
+        accepted = [];
+        result.sent += await markSent(db, ids);
+      };
+      await runPool(batch, settings.concurrency, async (message: ClaimedMessage) => {
+        const remaining = deadline - Date.now();
+        if (outage !== null || signal.aborted || remaining <= 0) {
+          unsent.push(message.id);
+          return;
         }
-      }
-      ctx.heartbeat({ sent: result.sent, failed: result.failed });
-    });
+        const msgLog = log.child({ messageId: message.id, clientId: message.client_id });
+        let outcome;
+        try {
+          outcome = await provider.send(
+            { id: message.id, phone: message.phone, text: mailing.text },
+            { signal, timeoutMs: Math.min(settings.providerTimeoutMs, remaining) },
+          );
+        } catch (err) {
+          unsent.push(message.id); // cancelled mid-call: the provider may have it; the id keeps a resend idempotent
+          msgLog.info({ err: String(err) }, 'send aborted');
+          return;
+        }
+        if (outcome.ok) {
+          streak = [];
+          accepted.push(message.id);
+          if (accepted.length >= SENT_FLUSH_SIZE) await flush();
+          msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
+        } else if (outcome.kind === 'rejected') {
+          streak = [];
+          if (await markFailed(db, message.id, outcome.error)) result.failed++;
+          msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message rejected by provider');
+        } else if (outcome.kind === 'transient' && Date.now() >= deadline - 5) {
+          // Cut off by the deadline, not the provider's fault: give it back untouched.
+          unsent.push(message.id);
+          msgLog.info({ error: outcome.error }, 'send cut off at the deadline');
+        } else {
+          // transient or unauthorized: count towards the outage breaker
+          streak.push(message.id);
+          if (streak.length >= Math.min(threshold, Math.max(2, batch.length)) || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
+          if (outcome.kind !== 'unauthorized' && message.attempts >= settings.maxAttempts && outage === null) {
+            if (await markFailed(db, message.id, outcome.error)) result.failed++;
+            msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
+          } else {
+            await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts, settings.retryBaseMs));
+            result.retrying++;
+            msgLog.info({ attempt: message.attempts, error: outcome.error }, 'send failed, will retry');
+          }
+        }
+        ctx.heartbeat({ sent: result.sent, failed: result.failed });
+      });
 
-    await flush();
-    // Claimed but not attempted: give them back without charging an attempt.
-    await releaseMessages(db, unsent, true);
-    if (outage !== null) {
-      // The streak's failures were the provider's fault: refund them too, then back off via the retry policy.
-      await releaseMessages(db, streak, true);
-      log.warn({ error: outage, streak: streak.length }, 'provider unavailable, backing off');
-      throw new ProviderUnavailableError(`provider unavailable: ${outage}`);
+      await flush();
+      // Claimed but not attempted: give them back without charging an attempt.
+      await releaseMessages(db, unsent, true);
+      if (outage !== null) {
+        // A long streak was the provider's fault, not the messages': refund those attempts. A short one (a small
+        // batch) still backs off, but its attempts count, so a message that always fails ends up failed.
+        if (streak.length >= threshold) await releaseMessages(db, streak, true);
+        log.warn({ error: outage, streak: streak.length }, 'provider unavailable, backing off');
+        throw new ProviderUnavailableError(`provider unavailable: ${outage}`);
+      }
+      if (signal.aborted) throw new CancelledFailure('send cancelled');
+      ctx.heartbeat({ sent: result.sent, failed: result.failed });
     }
-    if (signal.aborted) throw new CancelledFailure('send cancelled');
-    ctx.heartbeat({ sent: result.sent, failed: result.failed });
   }
 }

@@ -5,23 +5,24 @@ import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
 import { sendSettingsFromConfig } from '../lib/send-settings';
 import { connectTemporal } from '../lib/temporal/connect';
+import { ensureMailingWorkflows } from '../lib/temporal/mailing-workflows';
 import { createApp } from './app';
 
 /** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
 export async function startApiServer(deps: { config: Config; db: Db; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
   const { config, db, logger } = deps;
   const temporal = await connectTemporal(config);
-  const app = createApp({
-    db,
-    temporal: temporal.client,
-    logger,
-    adminApiKey: config.ADMIN_API_KEY,
-    workflow: {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      settings: sendSettingsFromConfig(config),
-      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
-    },
-  });
+  const workflow = {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    settings: sendSettingsFromConfig(config),
+    searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
+  };
+  const app = createApp({ db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow });
+  // A mailing committed just before a crash may have no workflow yet: start those (existing ones are left alone).
+  await ensureMailingWorkflows(db, temporal.client, workflow).then(
+    (ids) => ids.length > 0 && logger.warn({ mailingIds: ids }, 'started missing mailing workflows'),
+    (err: unknown) => logger.error({ err }, 'could not check mailing workflows at boot'),
+  );
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));
     s.once('error', reject);

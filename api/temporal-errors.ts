@@ -1,4 +1,4 @@
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConflictError, ServiceUnavailableError } from './errors';
 
@@ -10,6 +10,9 @@ export async function withTemporal<T>(what: string, call: () => Promise<T>): Pro
     if (err instanceof WorkflowUpdateFailedError) {
       const reason = (err.cause as Error | undefined)?.message ?? err.message;
       throw new ConflictError(`The mailing workflow refused the change: ${reason}`);
+    }
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new ServiceUnavailableError(`The mailing workflow did not confirm the ${what} in time (is a worker running?); it applies when a worker picks it up.`, err);
     }
     if (err instanceof WorkflowNotFoundError) throw new ConflictError(`The mailing workflow is not running (${what}).`);
     if (err instanceof ServiceError) throw new ServiceUnavailableError(`Temporal is unavailable (${what}); nothing was changed.`, err);

@@ -1,5 +1,6 @@
 // Shared by the workflow, its activities and the API client: names, payload types, signal/query/update definitions.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { MailingFilter } from '../lib/db/database';
 import type { SendWindow } from '../lib/time/window';
 
 export const MAILING_WORKFLOW_TYPE = 'mailingWorkflow';
@@ -31,6 +32,8 @@ export type MailingPhase =
   | 'waiting-window' // no client group's local window is open; sleeping until the next one opens
   | 'retry-wait' // every due message is in provider back-off
   | 'paused'
+  | 'finishing' // ends_at reached or nothing left: expiring what is still pending
+  | 'cancelling'
   | 'completed'
   | 'cancelled';
 
@@ -49,6 +52,8 @@ export interface MailingWorkflowInput {
   endsAt: string; // ISO
   sendWindow: SendWindow | null;
   settings: SendSettings;
+  /** Continue as new past this many history events (default 2,000; tests lower it). */
+  historyLimit?: number;
   state?: MailingCarriedState;
 }
 
@@ -67,17 +72,21 @@ export interface MailingProgress {
 export interface MailingResult {
   mailingId: number;
   outcome: 'completed' | 'cancelled' | 'not-found';
+  runs: number; // 1 + how many times the workflow continued as new
   total: number;
   counts: StatusCounts;
 }
 
-/** What may change through PATCH; the workflow validator rejects what its phase no longer allows. */
+/**
+ * What may change through PATCH. The workflow owns edits: its validator rejects what the phase no longer allows,
+ * then the handler writes the row (applyMailingEdit activity) and its own state, so the two never disagree.
+ */
 export interface MailingEdit {
+  text?: string;
   startsAt?: string;
   endsAt?: string;
+  filter?: MailingFilter;
   sendWindow?: SendWindow | null;
-  filterChanged?: boolean;
-  textChanged?: boolean;
 }
 
 export const pauseSignal = defineSignal('pause');
@@ -91,6 +100,11 @@ export interface TimezoneBacklog {
   pending: number; // pending messages in this zone
   due: number; // pending and not in back-off
   dueInMs: number | null; // ms until the earliest pending one is due again (back-off or lease), measured by the database
+}
+
+export interface Backlog {
+  zones: TimezoneBacklog[];
+  counts: StatusCounts;
 }
 
 export interface SendMessagesInput {

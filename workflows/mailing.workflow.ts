@@ -34,6 +34,8 @@ const db = proxyActivities<MailingActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['MailingNotFoundError'] },
 });
 
+const FINAL_PHASES: MailingPhase[] = ['finishing', 'cancelling', 'completed', 'cancelled'];
+
 /** Histories stay far below Temporal's limits: continue as new well before the server suggests it. */
 const MAX_HISTORY_EVENTS = 2_000;
 /**
@@ -75,19 +77,22 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
   });
   setHandler(
     editUpdate,
-    (edit: MailingEdit) => {
+    async (edit: MailingEdit) => {
+      // The row first (an activity), then this run's own view: both or, if the write fails, neither.
+      await db.applyMailingEdit({ mailingId, edit });
       if (edit.startsAt !== undefined) startsAt = Date.parse(edit.startsAt);
       if (edit.endsAt !== undefined) endsAt = Date.parse(edit.endsAt);
       if (edit.sendWindow !== undefined) sendWindow = edit.sendWindow;
-      wake++;
+      // Timing changes re-plan (and cut in-flight sends); a new text is simply read by the next batch.
+      if (edit.startsAt !== undefined || edit.endsAt !== undefined || edit.sendWindow !== undefined) wake++;
       return progress();
     },
     {
       validator: (edit: MailingEdit) => {
-        if (phase === 'completed' || phase === 'cancelled') throw new Error(`mailing is ${phase}`);
+        if (FINAL_PHASES.includes(phase)) throw new Error(`mailing is ${phase}`);
         const started = phase !== 'scheduled';
         if (started && edit.startsAt !== undefined) throw new Error('starts_at cannot change after the mailing started');
-        if (started && edit.filterChanged) throw new Error('filter cannot change after the mailing started');
+        if (started && edit.filter !== undefined) throw new Error('filter cannot change after the mailing started');
         const newStart = edit.startsAt !== undefined ? Date.parse(edit.startsAt) : startsAt;
         const newEnd = edit.endsAt !== undefined ? Date.parse(edit.endsAt) : endsAt;
         if (!(newEnd > newStart)) throw new Error('ends_at must be after starts_at');
@@ -115,9 +120,10 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
 
     // 2. Materialise matching clients as messages (idempotent: one row per (mailing, client)).
     if (!state.materialized) {
+      await condition(allHandlersFinished); // an accepted filter edit is written before the filter is read
       phase = 'materializing';
       const started = await db.startMailing({ mailingId });
-      if (!started.found) return { mailingId, outcome: 'not-found', total: 0, counts: emptyCounts() };
+      if (!started.found) return { mailingId, outcome: 'not-found', runs: 1, total: 0, counts: emptyCounts() };
       state.materialized = true;
       state.total = started.total;
       state.counts = started.counts;
@@ -136,7 +142,7 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
       }
       if (pausedRecorded) await setStatus('running'), (pausedRecorded = false);
 
-      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS) {
+      if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? MAX_HISTORY_EVENTS)) {
         await condition(allHandlersFinished);
         return await continueAsNew<typeof mailingWorkflow>({
           ...input,
@@ -147,13 +153,18 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
         });
       }
 
-      const backlog = await db.pendingTimezones({ mailingId });
-      state.counts.pending = backlog.reduce((sum, zone) => sum + zone.pending, 0);
+      const { zones: backlog, counts } = await db.backlog({ mailingId });
+      state.counts = counts;
       if (backlog.length === 0) break; // everything sent or failed
 
       const now = Date.now();
       const groups = planWindows(backlog.map((zone) => zone.timezone), sendWindow, now, endsAt);
-      if (groups.length === 0) break; // no window opens again before ends_at
+      if (groups.length === 0) {
+        // No window opens again before ends_at: wait for it (an edit of ends_at or the window re-plans).
+        phase = 'waiting-window';
+        await sleepUntil(endsAt);
+        continue;
+      }
       const due = new Set(backlog.filter((zone) => zone.due > 0).map((zone) => zone.timezone));
       const active = groups.filter((group) => group.start <= now && group.timezones.some((tz) => due.has(tz)));
 
@@ -176,13 +187,16 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
     }
 
     // 4. Nothing is sent at or after ends_at: whatever is still pending expires.
+    phase = 'finishing';
+    await condition(allHandlersFinished);
     const counts = await db.finishMailing({ mailingId });
     state.counts = counts;
     phase = 'completed';
     log.info('mailing completed', { mailingId, ...counts });
-    return { mailingId, outcome: 'completed', total: state.total, counts };
+    return { mailingId, outcome: 'completed', runs: state.generation + 1, total: state.total, counts };
   } catch (err) {
     if (!isCancellation(err)) throw err;
+    phase = 'cancelling';
     const counts = await CancellationScope.nonCancellable(() => db.cancelMailing({ mailingId }));
     state.counts = counts;
     phase = 'cancelled';
@@ -239,6 +253,7 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
   }
 
   function record(result: SendMessagesResult): void {
+    // Live estimate between backlog reads (which replace the counts with the database's).
     state.counts.sent += result.sent;
     state.counts.failed += result.failed;
     state.counts.pending = Math.max(0, state.counts.pending - result.sent - result.failed);

@@ -7,6 +7,7 @@ import { deleteMailing, findMailing, insertMailing, listMailings, updateMailing 
 import {
   cancelMailingWorkflow,
   editMailingWorkflow,
+  mailingWorkflowExists,
   pauseMailingWorkflow,
   resumeMailingWorkflow,
   startMailingWorkflow,
@@ -25,6 +26,8 @@ export interface MailingRouteDeps {
   temporal: Client;
   workflow: MailingWorkflowOptions;
 }
+
+const EDIT_TIMEOUT_MS = 15_000;
 
 const finished = (m: MailingRow): boolean => m.status === 'completed' || m.status === 'cancelled';
 
@@ -54,6 +57,8 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
       try {
         await withTemporal('start', () => startMailingWorkflow(temporal, row, workflow));
       } catch (err) {
+        // An ambiguous failure (timeout) may still have started it: keep the mailing if its workflow exists.
+        if (await mailingWorkflowExists(temporal, row.id)) return presentMailing(row);
         await deleteMailing(db, row.id);
         throw err;
       }
@@ -80,35 +85,29 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
     method: 'patch', path: '/mailings/:id', tag, role: 'operator',
     summary: 'Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts',
     params: IdParams, body: UpdateMailingBody, response: { status: 200, schema: MailingSchema, description: 'Updated' }, errors: [404, 409, 503],
-    handler: async ({ params, body }) =>
-      db.transaction().execute(async (tx) => {
-        const current = await findMailing(tx, params.id, { forUpdate: true });
-        if (!current) throw new NotFoundError(`mailing ${params.id}`);
-        if (finished(current)) throw new ConflictError(`Mailing ${params.id} is ${current.status}; it cannot change.`);
-        const startsAt = body.starts_at ?? current.starts_at.toISOString();
-        const endsAt = body.ends_at ?? current.ends_at.toISOString();
-        if (Date.parse(endsAt) <= Date.parse(startsAt)) {
-          throw new ConflictError('ends_at must be after starts_at.', [{ path: 'body.ends_at', message: 'must be after starts_at' }]);
-        }
-        const updated = await updateMailing(tx, params.id, {
-          ...(body.text !== undefined ? { text: body.text } : {}),
-          ...(body.starts_at !== undefined ? { starts_at: body.starts_at } : {}),
-          ...(body.ends_at !== undefined ? { ends_at: body.ends_at } : {}),
-          ...(body.filter !== undefined ? { filter: JSON.stringify({ operatorCodes: body.filter.operator_codes, tags: body.filter.tags }) } : {}),
-          ...(body.send_window !== undefined ? { send_window: JSON.stringify(body.send_window) } : {}),
-        });
-        // The workflow validates against its phase; a refusal rolls the row back (409).
-        await withTemporal('edit', () =>
+    handler: async ({ params, body }) => {
+      const current = await load(params.id);
+      if (finished(current)) throw new ConflictError(`Mailing ${params.id} is ${current.status}; it cannot change.`);
+      const startsAt = body.starts_at ?? current.starts_at.toISOString();
+      const endsAt = body.ends_at ?? current.ends_at.toISOString();
+      if (Date.parse(endsAt) <= Date.parse(startsAt)) {
+        throw new ConflictError('ends_at must be after starts_at.', [{ path: 'body.ends_at', message: 'must be after starts_at' }]);
+      }
+      // The workflow owns the edit: its validator refuses what the phase no longer allows (409), its handler
+      // writes the row and its own state together. The API only waits for that, bounded.
+      await withTemporal('edit', () =>
+        temporal.withDeadline(Date.now() + EDIT_TIMEOUT_MS, () =>
           editMailingWorkflow(temporal, params.id, {
+            text: body.text,
             startsAt: body.starts_at,
             endsAt: body.ends_at,
+            filter: body.filter ? { operatorCodes: body.filter.operator_codes, tags: body.filter.tags } : undefined,
             sendWindow: body.send_window,
-            filterChanged: body.filter !== undefined,
-            textChanged: body.text !== undefined,
           }),
-        );
-        return presentMailing(updated!);
-      }),
+        ),
+      );
+      return presentMailing(await load(params.id));
+    },
   });
 
   const control = (action: 'pause' | 'resume', call: (id: number) => Promise<void>) =>

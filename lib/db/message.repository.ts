@@ -88,12 +88,9 @@ export async function claimDueMessages(
   limit: number,
   leaseMs: number,
 ): Promise<ClaimedMessage[]> {
+  // Zones are read in the order given (callers rotate it, so a short window does not always favour the same zones).
   const result = await sql<ClaimedMessage>`
-    UPDATE messages m
-    SET locked_until = now() + ${leaseMs} * interval '1 millisecond',
-        next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
-        attempts = m.attempts + 1, updated_at = now()
-    WHERE m.id IN (
+    WITH claimable AS MATERIALIZED (
       SELECT c.id FROM unnest(${timezones}::text[]) AS z(tz)
       CROSS JOIN LATERAL (
         SELECT id FROM messages
@@ -101,6 +98,11 @@ export async function claimDueMessages(
         ORDER BY next_attempt_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED) c
       LIMIT ${limit})
+    UPDATE messages m
+    SET locked_until = now() + ${leaseMs} * interval '1 millisecond',
+        next_attempt_at = now() + ${leaseMs} * interval '1 millisecond',
+        attempts = m.attempts + 1, updated_at = now()
+    FROM claimable WHERE m.id = claimable.id
     RETURNING m.id, m.client_id, m.phone, m.attempts`.execute(db);
   return result.rows.map((r) => ({ ...r, id: Number(r.id), client_id: r.client_id === null ? null : Number(r.client_id) }));
 }

@@ -1,4 +1,5 @@
-import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Db } from '../db/connect';
 import type { MailingRow } from '../db/database';
 import {
   editUpdate,
@@ -42,6 +43,16 @@ export async function startMailingWorkflow(client: Client, mailing: MailingRow, 
   return handle.workflowId;
 }
 
+/** Whether mailing-<id> exists at all (running or closed); false when Temporal cannot be asked either. */
+export async function mailingWorkflowExists(client: Client, mailingId: number): Promise<boolean> {
+  try {
+    await handleFor(client, mailingId).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const handleFor = (client: Client, mailingId: number) => client.workflow.getHandle(mailingWorkflowId(mailingId));
 
 export async function queryMailingProgress(client: Client, mailingId: number): Promise<MailingProgress> {
@@ -62,4 +73,22 @@ export async function resumeMailingWorkflow(client: Client, mailingId: number): 
 
 export async function cancelMailingWorkflow(client: Client, mailingId: number): Promise<void> {
   await handleFor(client, mailingId).cancel();
+}
+
+/**
+ * Starts the workflow of every unfinished mailing that has none (the API died between the insert and the start).
+ * Workflows that exist, running or closed, are left alone. Returns the ids it started.
+ */
+export async function ensureMailingWorkflows(db: Db, client: Client, options: MailingWorkflowOptions): Promise<number[]> {
+  const rows = await db.selectFrom('mailings').selectAll().where('status', 'in', ['scheduled', 'running', 'paused']).orderBy('id').execute();
+  const started: number[] = [];
+  for (const row of rows) {
+    try {
+      await startMailingWorkflow(client, row, options);
+      started.push(row.id);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+  return started;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { insertClients } from '../support/fixtures';
+import { sendSettingsFromConfig } from '../../lib/send-settings';
+import { ensureMailingWorkflows } from '../../lib/temporal/mailing-workflows';
+import { createMailingRow, insertClients } from '../support/fixtures';
 import { startStack, waitFor, type Stack } from '../support/stack';
 
 let s: Stack;
@@ -159,5 +161,19 @@ describe('mailings end to end (HTTP API + Temporal dev server + PostgreSQL + fak
     const wf = await s.env.client.workflow.getHandle(`mailing-${doomed.body.id}`).describe();
     await waitFor(async () => (await s.env.client.workflow.getHandle(`mailing-${doomed.body.id}`).describe()).status.name !== 'RUNNING', 15_000);
     assert.ok(wf);
+  });
+
+  test('a mailing stored without its workflow (API crash between insert and start) gets one at boot', async () => {
+    await s.tdb.db.deleteFrom('clients').execute();
+    await insertClients(s.tdb.db, 5, { operator: '961' });
+    const row = await createMailingRow(s.tdb.db, {
+      startsAt: new Date(Date.now() - 1000), endsAt: new Date(Date.now() + 3_600_000), filter: { operatorCodes: ['961'] },
+    });
+    const options = { taskQueue: s.config.TEMPORAL_TASK_QUEUE, settings: sendSettingsFromConfig(s.config), searchAttributes: true };
+    const started = await ensureMailingWorkflows(s.tdb.db, s.env.client, options);
+    assert.deepEqual(started, [row.id], 'only the orphan is started; mailings with workflows are left alone');
+    assert.deepEqual(await ensureMailingWorkflows(s.tdb.db, s.env.client, options), [], 'idempotent');
+    const stats = await finished(row.id);
+    assert.equal(stats.counts.sent, 5);
   });
 });

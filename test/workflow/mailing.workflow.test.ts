@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import type { MailingWorkflowInput, MailingResult } from '../../workflows/mailing.contract';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -72,6 +77,7 @@ describe('mailing workflow (time-skipping)', () => {
     assert.equal(provider.deliveries().length, 0);
 
     const result = await handle.result(); // time skips the 24 h timer
+    await keepHistory('future-start', handle);
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(result.counts, { pending: 0, sent: 12, failed: 0, expired: 0, cancelled: 0 });
     const delivered = provider.deliveries().map((d) => String(d.phone)).sort();
@@ -132,6 +138,7 @@ describe('mailing workflow (time-skipping)', () => {
 
     const result = await handle.result();
     assert.deepEqual(result.counts, { pending: 0, sent: 6, failed: 0, expired: 0, cancelled: 0 });
+    await keepHistory('timezone-windows', handle);
   });
 
   test('a window that never opens before ends_at expires its messages', async () => {
@@ -185,10 +192,28 @@ describe('mailing workflow (time-skipping)', () => {
     assert.ok(frozen < 30);
     await resumeMailingWorkflow(env.client, mailing.id);
     const result = await handle.result();
+    await keepHistory('pause-resume', handle);
     assert.deepEqual(result.counts, { pending: 0, sent: 30, failed: 0, expired: 0, cancelled: 0 });
     assert.equal(provider.deliveries().length, 30);
   });
 });
+
+type History = temporal.api.history.v1.IHistory;
+const HistoryProto = temporal.api.history.v1.History;
+const HISTORIES = path.join(__dirname, 'histories');
+
+/**
+ * Replays a finished run against the current workflow code (non-determinism fails the test) and, with
+ * RECORD_HISTORIES=1, stores it under test/workflow/histories so later code must replay it too. Histories are kept
+ * as binary protobuf: the SDK's JSON helpers break on the two protobufjs majors this SDK version installs.
+ */
+async function keepHistory(name: string, handle: { fetchHistory(): Promise<History> }): Promise<void> {
+  const history = await handle.fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name);
+  if (process.env.RECORD_HISTORIES === '1') {
+    await fs.writeFile(path.join(HISTORIES, `${name}.binpb`), HistoryProto.encode(HistoryProto.fromObject(history)).finish());
+  }
+}
 
 /** Every message we recorded as sent really reached the provider. */
 async function assertSentWereDelivered(mailingId: number): Promise<void> {
@@ -196,6 +221,55 @@ async function assertSentWereDelivered(mailingId: number): Promise<void> {
   const delivered = new Set(provider.deliveries().map((d) => d.msgId));
   assert.deepEqual(sent.filter((m) => !delivered.has(m.id)), []);
 }
+
+describe('mailing workflow: bounded histories and replay', () => {
+  test('a long send continues as new, carrying its state, and still sends each client exactly once', async () => {
+    const clients = await insertClients(tdb.db, 40);
+    provider.configure({ latencyMs: 30 });
+    const now = await serverNow();
+    const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - 1000), endsAt: new Date(now + hours(1)) });
+    const input: MailingWorkflowInput = {
+      mailingId: mailing.id,
+      startsAt: mailing.starts_at.toISOString(),
+      endsAt: mailing.ends_at.toISOString(),
+      sendWindow: null,
+      settings: { ...sendSettingsFromConfig(config), batchSize: 4, concurrency: 2, activityBudgetMs: 150 },
+      historyLimit: 25,
+    };
+    const handle = await env.client.workflow.start('mailingWorkflow', {
+      workflowId: `mailing-${mailing.id}`,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+    });
+    const result = (await handle.result()) as MailingResult;
+    assert.ok(result.runs >= 2, `continued as new (${result.runs} runs)`);
+    assert.equal(result.total, 40, 'total carried across runs');
+    assert.deepEqual(result.counts, { pending: 0, sent: 40, failed: 0, expired: 0, cancelled: 0 });
+    const byPhone = provider.deliveriesByPhone();
+    assert.deepEqual([...byPhone.keys()].map(String).sort(), clients.map((c) => c.phone).sort());
+    assert.ok([...byPhone.values()].every((d) => d.length === 1));
+    // Walk the chain of runs through their ContinuedAsNew events.
+    let runId: string | null | undefined = handle.firstExecutionRunId;
+    const lengths: number[] = [];
+    while (runId) {
+      const history: History = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+      const events = history.events ?? [];
+      lengths.push(events.length);
+      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    }
+    assert.equal(lengths.length, result.runs);
+    assert.ok(Math.max(...lengths) < 60, `each run's history stays small (${lengths.join(', ')})`);
+  });
+
+  test('recorded histories replay with the current workflow code', async () => {
+    const files = (await fs.readdir(HISTORIES)).filter((f) => f.endsWith('.binpb'));
+    assert.ok(files.length >= 3, 'histories recorded');
+    for (const file of files) {
+      const history = HistoryProto.decode(await fs.readFile(path.join(HISTORIES, file)));
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+    }
+  });
+});
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
