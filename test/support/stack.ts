@@ -4,6 +4,12 @@ import { startFakeProvider, type FakeProvider } from '../../fake-provider/fake-p
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { startWorker } from '../../worker/start-worker';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb } from '../../lib/db/connect';
+import { EMBEDDED_POOL_MAX, startEmbeddedPostgres } from '../../lib/db/embedded';
+import { runMigrations } from '../../lib/db/migrate';
 import { createTestDatabase, type TestDatabase } from './db';
 import { testConfig } from './fixtures';
 import { devServerEnv, workflowBundle } from './temporal';
@@ -25,8 +31,12 @@ export interface Stack {
 }
 
 /** Real Temporal dev server + real PostgreSQL + fake provider + worker + API on a free port. */
-export async function startStack(options: { withWorker?: boolean; config?: Record<string, string> } = {}): Promise<Stack> {
-  const [env, tdb, provider] = await Promise.all([devServerEnv(), createTestDatabase(), startFakeProvider({ token: PROVIDER_TOKEN })]);
+export async function startStack(options: { withWorker?: boolean; embedded?: boolean; config?: Record<string, string> } = {}): Promise<Stack> {
+  const [env, tdb, provider] = await Promise.all([
+    devServerEnv(),
+    options.embedded ? createEmbeddedDatabase() : createTestDatabase(),
+    startFakeProvider({ token: PROVIDER_TOKEN }),
+  ]);
   const config = testConfig({
     TEMPORAL_ADDRESS: env.address,
     PROVIDER_URL: provider.url,
@@ -79,4 +89,21 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The embedded PGlite database as `npm start` uses it: one pool of one connection shared by API and worker. */
+async function createEmbeddedDatabase(): Promise<TestDatabase> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'relay-pglite-'));
+  const embedded = await startEmbeddedPostgres(dir);
+  const db = createDb(embedded.url, { max: EMBEDDED_POOL_MAX });
+  await runMigrations(db);
+  return {
+    db,
+    url: embedded.url,
+    async drop() {
+      await db.destroy();
+      await embedded.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startStack, waitFor, type Stack } from '../support/stack';
+
+// Smoke subset of the e2e tests on the embedded PGlite database (what `npm start` uses without DATABASE_URL):
+// API and worker share one single-connection pool, and a mailing still runs end to end.
+let s: Stack;
+before(async () => {
+  s = await startStack({ embedded: true });
+});
+after(async () => {
+  await s?.close();
+});
+
+test('on PGlite: clients and a filtered mailing through the API, edits, progress and statistics', async () => {
+  for (let i = 0; i < 12; i++) {
+    const r = await s.http('POST', '/api/v1/clients', { phone: `7977000${String(i).padStart(4, '0')}`, tag: i % 3 === 0 ? 'skip' : 'go', timezone: i % 2 ? 'Asia/Tokyo' : 'Europe/Moscow' });
+    assert.equal(r.status, 201);
+  }
+  assert.equal((await s.http('POST', '/api/v1/clients', { phone: '79770000000', timezone: 'UTC' })).status, 409);
+  s.provider.configure({ latencyMs: 20, errorRate: 0.2 });
+  const created = await s.http('POST', '/api/v1/mailings', {
+    text: 'PGlite', starts_at: new Date(Date.now() + 3_600_000).toISOString(), ends_at: new Date(Date.now() + 7_200_000).toISOString(),
+    filter: { tags: ['go'] },
+  });
+  assert.equal(created.status, 201);
+  const moved = await s.http('PATCH', `/api/v1/mailings/${created.body.id}`, { starts_at: new Date(Date.now() - 1000).toISOString(), text: 'PGlite now' });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await waitFor(async () => (await s.http('GET', `/api/v1/mailings/${created.body.id}`)).body.status === 'completed', 60_000, 'completed');
+  const stats = (await s.http('GET', `/api/v1/mailings/${created.body.id}/stats`)).body;
+  assert.deepEqual(stats.counts, { pending: 0, sent: 8, failed: 0, expired: 0, cancelled: 0 });
+  const byPhone = s.provider.deliveriesByPhone();
+  assert.equal(byPhone.size, 8);
+  assert.ok([...byPhone.values()].every((d) => d.length === 1 && d[0].text === 'PGlite now'));
+  const overview = await s.http('GET', '/api/v1/stats/mailings');
+  assert.equal(overview.body.totals.sent, 8);
+});
