@@ -28,7 +28,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestLog(logger.child({ component: 'api' })));
+  app.use(requestLog(logger));
   app.use(express.json({ limit: '1mb' }));
 
   const registry = createRegistry();

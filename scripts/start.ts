@@ -19,7 +19,7 @@ import { createDb, type Db } from '../lib/db/connect';
 import { EMBEDDED_POOL_MAX, startEmbeddedPostgres } from '../lib/db/embedded';
 import { runMigrations } from '../lib/db/migrate';
 import { createLogger, type Logger } from '../lib/logger';
-import { Runtime } from '@temporalio/worker';
+import { installTemporalRuntime } from '../worker/runtime';
 import { startFakeProvider } from '../fake-provider/fake-provider';
 import { startApiServer } from '../api/start-api';
 import { startWorker } from '../worker/start-worker';
@@ -61,8 +61,8 @@ async function devAdminKey(file: string): Promise<{ key: string; created: boolea
 function main(config: Config): void {
   // The Temporal Runtime would otherwise shut the worker down on the first SIGINT/SIGTERM by itself, before the API
   // has stopped taking requests; shutdown() below does it in order instead. Must run before any worker exists.
-  Runtime.install({ shutdownSignals: [] });
   const logger: Logger = createLogger(config.LOG_LEVEL);
+  installTemporalRuntime(logger, { handleSignals: false });
   const log = logger.child({ component: 'start' });
   const dataDir = path.resolve(config.DATA_DIR);
 

@@ -2,11 +2,13 @@
 import { loadConfig, requireSetting } from '../lib/config';
 import { createDb } from '../lib/db/connect';
 import { createLogger } from '../lib/logger';
+import { installTemporalRuntime } from './runtime';
 import { startWorker } from './start-worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, { component: 'worker' });
+  installTemporalRuntime(logger, { handleSignals: false });
   const db = createDb(requireSetting(config, 'DATABASE_URL'), { max: config.DB_POOL_MAX });
   const worker = await startWorker({ config, db, logger });
   const stop = async () => {

@@ -32,7 +32,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ worker: Worker; c
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db, provider, logger: logger.child({ component: 'activities' }) }),
+    activities: createActivities({ db, provider, logger }),
     // Cancellation reaches activities through heartbeats: keep that path short so ends_at cuts sends off promptly.
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',
