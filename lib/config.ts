@@ -56,3 +56,15 @@ export function requireSetting<K extends keyof Config>(config: Config, key: K): 
   if (value === undefined || value === null) throw new ConfigError([{ variable: key, message: 'is required' }]);
   return value as NonNullable<Config[K]>;
 }
+
+/** For entry points: the config, or null after printing what is wrong with it (and setting exit code 1). */
+export function loadConfigForBoot(env: Record<string, string | undefined> = process.env): Config | null {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 1;
+    return null;
+  }
+}

@@ -3,7 +3,7 @@
  * database under DATA_DIR (the one `npm start` uses; refused while `npm start` holds it). Prints what ran.
  */
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { loadConfigForBoot, type Config } from '../lib/config';
 import { createDb, type Db } from '../lib/db/connect';
 import { EMBEDDED_POOL_MAX, startEmbeddedPostgres, type EmbeddedPostgres } from '../lib/db/embedded';
 import { runMigrations } from '../lib/db/migrate';
@@ -33,15 +33,8 @@ async function main(config: Config): Promise<void> {
   }
 }
 
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
-main(config).catch((error: unknown) => {
+const config = loadConfigForBoot();
+if (config) main(config).catch((error: unknown) => {
   process.stderr.write(`Migration failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

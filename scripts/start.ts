@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { ConfigError, loadConfigForBoot, type Config } from '../lib/config';
 import { createDb, type Db } from '../lib/db/connect';
 import { EMBEDDED_POOL_MAX, startEmbeddedPostgres } from '../lib/db/embedded';
 import { runMigrations } from '../lib/db/migrate';
@@ -247,12 +247,5 @@ function main(config: Config): void {
   });
 }
 
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(1);
-}
-main(config);
+const config = loadConfigForBoot();
+if (config) main(config);

@@ -1,6 +1,6 @@
 // Shared by the workflow, its activities and the API client: names, payload types, signal/query/update definitions.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { MailingFilter } from '../lib/db/database';
+import type { MailingFilter, StatusCounts } from '../lib/db/database';
 import type { SendWindow } from '../lib/time/window';
 
 export const MAILING_WORKFLOW_TYPE = 'mailingWorkflow';
@@ -16,13 +16,7 @@ export interface SendSettings {
   providerTimeoutMs: number;
 }
 
-export interface StatusCounts {
-  pending: number;
-  sent: number;
-  failed: number;
-  expired: number;
-  cancelled: number;
-}
+export type { StatusCounts };
 export const emptyCounts = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 });
 
 export type MailingPhase =

@@ -7,6 +7,9 @@ type Json<T> = ColumnType<T, string, string>;
 
 export type MessageStatus = 'pending' | 'sent' | 'failed' | 'expired' | 'cancelled';
 export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'sent', 'failed', 'expired', 'cancelled'];
+/** Messages of one mailing counted by status. */
+export type StatusCounts = Record<MessageStatus, number>;
+
 export type MailingStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
 export const MAILING_STATUSES: readonly MailingStatus[] = ['scheduled', 'running', 'paused', 'completed', 'cancelled'];
 export type Role = 'admin' | 'operator' | 'viewer';

@@ -1,14 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from './connect';
-import type { MailingFilter, MessageStatus } from './database';
+import type { MailingFilter, MessageStatus, StatusCounts } from './database';
 
-export interface StatusCounts {
-  pending: number;
-  sent: number;
-  failed: number;
-  expired: number;
-  cancelled: number;
-}
+export type { StatusCounts };
 
 export interface ClaimedMessage {
   id: number;
