@@ -24,6 +24,13 @@ export interface SendDeps {
 /** Back-off before a message's next attempt after a transient provider failure. */
 export const retryDelayMs = (attempts: number, baseMs: number): number => Math.min(baseMs * 2 ** Math.max(attempts - 1, 0), 5 * 60_000);
 
+/**
+ * Failures that say "the provider is unreachable or overloaded" rather than "this message is a problem": network
+ * errors and timeouts (no status), 429, 502-504, and a refused token.
+ */
+export const looksLikeOutage = (outcome: { kind: string; status?: number }): boolean =>
+  outcome.kind === 'unauthorized' || outcome.status === undefined || [429, 502, 503, 504].includes(outcome.status);
+
 /** A streak this long of consecutive transient failures means the provider, not the messages, is broken. */
 export const breakerThreshold = (concurrency: number): number => Math.min(Math.max(5, concurrency), 20);
 
@@ -57,6 +64,7 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
   const result: SendMessagesResult = { sent: 0, failed: 0, retrying: 0, exhausted: false, stoppedBy: 'exhausted' };
   const threshold = breakerThreshold(settings.concurrency);
   let streak: number[] = []; // ids of the current run of consecutive transient failures
+  let streakOutageLike = true; // every failure of the streak looked like an outage
   let outage: string | null = null;
   let round = Math.floor(Math.random() * Math.max(input.timezones.length, 1));
   // Heartbeat on a timer too: every call in flight may be waiting on a slow provider at once.
@@ -112,12 +120,12 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
           return;
         }
         if (outcome.ok) {
-          streak = [];
+          (streak = []), (streakOutageLike = true);
           accepted.push(message.id);
           if (accepted.length >= SENT_FLUSH_SIZE) await flush();
           msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
         } else if (outcome.kind === 'rejected') {
-          streak = [];
+          (streak = []), (streakOutageLike = true);
           if (await markFailed(db, message.id, outcome.error)) result.failed++;
           msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message rejected by provider');
         } else if (outcome.kind === 'transient' && Date.now() >= deadline - 5) {
@@ -127,7 +135,10 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
         } else {
           // transient or unauthorized: count towards the outage breaker
           streak.push(message.id);
-          if (streak.length >= Math.min(threshold, Math.max(2, batch.length)) || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
+          streakOutageLike &&= looksLikeOutage(outcome);
+          // Outage answers trip the breaker even on a batch of one; other errors need two in a row at least.
+          const tripAt = Math.min(threshold, streakOutageLike ? batch.length : Math.max(2, batch.length));
+          if (streak.length >= tripAt || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
           if (outcome.kind !== 'unauthorized' && message.attempts >= settings.maxAttempts && outage === null) {
             if (await markFailed(db, message.id, outcome.error)) result.failed++;
             msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
@@ -144,9 +155,10 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
       // Claimed but not attempted: give them back without charging an attempt.
       await releaseMessages(db, unsent, true);
       if (outage !== null) {
-        // A long streak was the provider's fault, not the messages': refund those attempts. A short one (a small
+        // A long streak, or one made only of outage answers (unreachable, timeouts, 503...), was the provider's
+        // fault, not the messages': refund those attempts. A short streak of other errors (500s, garbage on a small
         // batch) still backs off, but its attempts count, so a message that always fails ends up failed.
-        if (streak.length >= threshold) await releaseMessages(db, streak, true);
+        if (streak.length >= threshold || streakOutageLike) await releaseMessages(db, streak, true);
         log.warn({ error: outage, streak: streak.length }, 'provider unavailable, backing off');
         throw new ProviderUnavailableError(`provider unavailable: ${outage}`);
       }

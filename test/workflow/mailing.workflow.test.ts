@@ -141,6 +141,29 @@ describe('mailing workflow (time-skipping)', () => {
     await keepHistory('timezone-windows', handle);
   });
 
+  test('a provider outage through a whole window: nothing fails, sending resumes in the next local day\'s window', async () => {
+    await insertClients(tdb.db, 3, { timezone: 'Europe/Moscow' });
+    provider.configure({ down: true });
+    const now = await serverNow();
+    const day = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate()) + hours(24);
+    const opens = day + hours(6); // 09:00 Moscow
+    const mailing = await createMailingRow(tdb.db, {
+      startsAt: new Date(opens),
+      endsAt: new Date(opens + hours(72)),
+      sendWindow: { from: '09:00', to: '09:30' },
+    });
+    const handle = await start(mailing);
+    await env.sleep(opens - now + minutes(45)); // through the whole window, provider down
+    const waiting = await waitForProgress(mailing.id, (p) => p.phase === 'waiting-window');
+    assert.equal(waiting.nextWakeAt, new Date(opens + hours(24)).toISOString(), 'next local day, 09:00 Moscow');
+    assert.equal(waiting.counts.failed, 0);
+    assert.equal(waiting.counts.pending, 3);
+    assert.ok(provider.stats().requests > 0, 'it did try during the window');
+    provider.configure({ down: false });
+    const result = await handle.result();
+    assert.deepEqual(result.counts, { pending: 0, sent: 3, failed: 0, expired: 0, cancelled: 0 });
+  });
+
   test('a window that never opens before ends_at expires its messages', async () => {
     await insertClients(tdb.db, 2, { timezone: 'UTC' });
     const now = await serverNow();
