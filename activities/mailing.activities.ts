@@ -1,4 +1,5 @@
 import type { Db } from '../lib/db/connect';
+import { countTotal, emptyCounts } from '../lib/status-counts';
 import type { Logger } from '../lib/logger';
 import { findMailing, setMailingStatus, updateMailing } from '../lib/db/mailing.repository';
 import { MailingNotFoundError } from './errors';
@@ -20,20 +21,18 @@ export interface MailingActivityDeps {
   logger: Logger;
 }
 
-const total = (c: StatusCounts): number => c.pending + c.sent + c.failed + c.expired + c.cancelled;
-
 /** Activities of the mailing workflow, built from their dependencies (tests inject a DB and a fake provider). */
 export function createMailingActivities(deps: MailingActivityDeps) {
   const { db, logger } = deps;
   return {
     async startMailing({ mailingId }: { mailingId: number }): Promise<StartMailingResult> {
       const mailing = await findMailing(db, mailingId);
-      if (!mailing) return { found: false, total: 0, counts: { pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 } };
+      if (!mailing) return { found: false, total: 0, counts: emptyCounts() };
       const created = await materializeMessages(db, mailingId, mailing.filter);
       await setMailingStatus(db, mailingId, 'running');
       const counts = await countByStatus(db, mailingId);
-      logger.info({ mailingId, created, total: total(counts) }, 'mailing messages materialised');
-      return { found: true, total: total(counts), counts };
+      logger.info({ mailingId, created, total: countTotal(counts) }, 'mailing messages materialised');
+      return { found: true, total: countTotal(counts), counts };
     },
 
     /** Pending messages per timezone (for planning) and counts by status (for the progress query). */

@@ -42,7 +42,8 @@ export function authenticate(db: Db, bootstrapAdminKey: string | undefined): Req
       (row) => {
         if (!row) return next(new UnauthorizedError('Unknown or revoked API key.'));
         res.locals.principal = { keyId: row.id, name: row.name, role: row.role } satisfies Principal;
-        touchApiKey(db, row.id).catch(() => undefined); // best effort; never blocks the request
+        // Best effort and at most once a minute per key: not a write on every request.
+        if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) touchApiKey(db, row.id).catch(() => undefined);
         next();
       },
       (err: unknown) => next(err),

@@ -17,7 +17,7 @@ export interface SendSettings {
 }
 
 export type { StatusCounts };
-export const emptyCounts = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 });
+export { emptyCounts } from '../lib/status-counts';
 
 export type MailingPhase =
   | 'scheduled' // durable timer until startsAt

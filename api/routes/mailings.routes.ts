@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../lib/db/connect';
 import type { MailingRow } from '../../lib/db/database';
-import { deleteMailing, findMailing, insertMailing, listMailings, updateMailing } from '../../lib/db/mailing.repository';
+import { deleteMailing, findMailing, insertMailing, isMailingFinished, listMailings } from '../../lib/db/mailing.repository';
 import {
   cancelMailingWorkflow,
   editMailingWorkflow,
@@ -17,7 +17,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import { presentMailing } from '../presenters';
 import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
-import { CreateMailingBody, MailingListQuery, MailingPage, MailingSchema, ProgressSchema, UpdateMailingBody } from '../schemas/mailing.schemas';
+import { CreateMailingBody, MailingListQuery, MailingPage, MailingSchema, ProgressSchema, toMailingFilter, UpdateMailingBody } from '../schemas/mailing.schemas';
 import { isWorkflowGone, withTemporal } from '../temporal-errors';
 import { readProgress } from './mailing-progress';
 
@@ -28,8 +28,6 @@ export interface MailingRouteDeps {
 }
 
 const EDIT_TIMEOUT_MS = 15_000;
-
-const finished = (m: MailingRow): boolean => m.status === 'completed' || m.status === 'cancelled';
 
 export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -51,7 +49,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
         text: body.text,
         starts_at: body.starts_at,
         ends_at: body.ends_at,
-        filter: JSON.stringify({ operatorCodes: body.filter.operator_codes, tags: body.filter.tags }),
+        filter: JSON.stringify(toMailingFilter(body.filter)),
         send_window: JSON.stringify(body.send_window),
       });
       try {
@@ -87,7 +85,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
     params: IdParams, body: UpdateMailingBody, response: { status: 200, schema: MailingSchema, description: 'Updated' }, errors: [404, 409, 503],
     handler: async ({ params, body }) => {
       const current = await load(params.id);
-      if (finished(current)) throw new ConflictError(`Mailing ${params.id} is ${current.status}; it cannot change.`);
+      if (isMailingFinished(current)) throw new ConflictError(`Mailing ${params.id} is ${current.status}; it cannot change.`);
       const startsAt = body.starts_at ?? current.starts_at.toISOString();
       const endsAt = body.ends_at ?? current.ends_at.toISOString();
       if (Date.parse(endsAt) <= Date.parse(startsAt)) {
@@ -101,7 +99,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
             text: body.text,
             startsAt: body.starts_at,
             endsAt: body.ends_at,
-            filter: body.filter ? { operatorCodes: body.filter.operator_codes, tags: body.filter.tags } : undefined,
+            filter: body.filter ? toMailingFilter(body.filter) : undefined,
             sendWindow: body.send_window,
           }),
         ),
@@ -116,7 +114,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
       params: IdParams, response: { status: 202, schema: ProgressSchema, description: 'Signalled; live progress' }, errors: [404, 409, 503],
       handler: async ({ params }) => {
         const row = await load(params.id);
-        if (finished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
+        if (isMailingFinished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
         await withTemporal(action, () => call(params.id));
         return readProgress(db, temporal, row);
       },
@@ -129,7 +127,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
     params: IdParams, response: { status: 202, schema: MailingSchema, description: 'Cancellation requested' }, errors: [404, 409, 503],
     handler: async ({ params }) => {
       const row = await load(params.id);
-      if (finished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
+      if (isMailingFinished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
       await withTemporal('cancel', () => cancelMailingWorkflow(temporal, params.id));
       return presentMailing(row);
     },
@@ -140,7 +138,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
     params: IdParams, response: { status: 204, description: 'Deleted' }, errors: [404, 503],
     handler: async ({ params }) => {
       const row = await load(params.id);
-      if (!finished(row)) {
+      if (!isMailingFinished(row)) {
         await withTemporal('cancel', async () => {
           try {
             await cancelMailingWorkflow(temporal, params.id);

@@ -4,7 +4,8 @@ import { Router } from 'express';
 import type { Db } from '../../lib/db/connect';
 import type { MessageStatus } from '../../lib/db/database';
 import { findMailing, listMailings } from '../../lib/db/mailing.repository';
-import { countByStatus, countByStatusForMailings, listMessages, type StatusCounts } from '../../lib/db/message.repository';
+import { countByStatus, countByStatusForMailings, listMessages } from '../../lib/db/message.repository';
+import { addCounts, countTotal, emptyCounts } from '../../lib/status-counts';
 import { NotFoundError } from '../errors';
 import { presentMailing, presentMessage } from '../presenters';
 import { defineRoute } from '../route';
@@ -12,8 +13,6 @@ import { IdParams, PaginationQuery, toPage } from '../schemas/common.schemas';
 import { MailingStatsQuery, MailingStatsSchema, OverviewSchema } from '../schemas/mailing.schemas';
 import { z } from '../openapi';
 import { readProgress } from './mailing-progress';
-
-const sum = (c: StatusCounts): number => c.pending + c.sent + c.failed + c.expired + c.cancelled;
 
 export function statsRoutes(db: Db, temporal: Client, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -25,11 +24,11 @@ export function statsRoutes(db: Db, temporal: Client, registry: OpenAPIRegistry)
     handler: async ({ query }) => {
       const rows = await listMailings(db, { cursor: query.cursor, limit: query.limit });
       const counts = await countByStatusForMailings(db, rows.map((r) => r.id));
-      const totals: StatusCounts = { pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 };
+      const totals = emptyCounts();
       const items = rows.map((row) => {
         const c = counts.get(row.id)!;
-        for (const key of Object.keys(totals) as (keyof StatusCounts)[]) totals[key] += c[key];
-        return { mailing: presentMailing(row), total: sum(c), counts: c };
+        addCounts(totals, c);
+        return { mailing: presentMailing(row), total: countTotal(c), counts: c };
       });
       return { totals, items, next_cursor: toPage(rows, query.limit, (r) => r).next_cursor };
     },
@@ -47,7 +46,7 @@ export function statsRoutes(db: Db, temporal: Client, registry: OpenAPIRegistry)
         readProgress(db, temporal, mailing),
         listMessages(db, { mailingId: mailing.id, status: query.status as MessageStatus | undefined, cursor: query.cursor, limit: query.limit }),
       ]);
-      return { mailing: presentMailing(mailing), total: sum(counts), counts, progress, messages: toPage(messages, query.limit, presentMessage) };
+      return { mailing: presentMailing(mailing), total: countTotal(counts), counts, progress, messages: toPage(messages, query.limit, presentMessage) };
     },
   });
 

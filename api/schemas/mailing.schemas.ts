@@ -1,4 +1,4 @@
-import { MAILING_STATUSES, MESSAGE_STATUSES } from '../../lib/db/database';
+import { MAILING_STATUSES, MESSAGE_STATUSES, type MailingFilter } from '../../lib/db/database';
 import { isValidSendWindow } from '../../lib/time/window';
 import { z } from '../openapi';
 import { isoDate, page, PaginationQuery } from './common.schemas';
@@ -18,6 +18,9 @@ export const FilterSchema = z
   })
   .strict()
   .openapi('MailingFilter', { description: 'Empty list = any. Any-of within a field, AND across fields.' });
+
+/** The API's snake_case filter as stored and used by the workflow. */
+export const toMailingFilter = (f: z.infer<typeof FilterSchema>): MailingFilter => ({ operatorCodes: f.operator_codes, tags: f.tags });
 
 const text = z.string().min(1, 'must not be empty').max(1600, 'at most 1600 characters');
 

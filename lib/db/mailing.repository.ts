@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import type { Executor } from './connect';
 import type { MailingRow, MailingStatus, MailingUpdate, NewMailing } from './database';
 
+/** A mailing in one of these statuses keeps it for good. */
+export const FINAL_MAILING_STATUSES: readonly MailingStatus[] = ['completed', 'cancelled'];
+export const isMailingFinished = (m: Pick<MailingRow, 'status'>): boolean => FINAL_MAILING_STATUSES.includes(m.status);
+
 export async function insertMailing(db: Executor, mailing: NewMailing): Promise<MailingRow> {
   return db.insertInto('mailings').values(mailing).returningAll().executeTakeFirstOrThrow();
 }
@@ -40,7 +44,7 @@ export async function setMailingStatus(db: Executor, id: number, status: Mailing
     .updateTable('mailings')
     .set({ status, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
-    .where('status', 'not in', ['completed', 'cancelled'])
+    .where('status', 'not in', FINAL_MAILING_STATUSES)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }

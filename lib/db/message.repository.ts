@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { emptyCounts } from '../status-counts';
 import type { Executor } from './connect';
 import type { MailingFilter, MessageStatus, StatusCounts } from './database';
 
@@ -31,7 +32,7 @@ export async function countByStatus(db: Executor, mailingId: number): Promise<St
     .where('mailing_id', '=', mailingId)
     .groupBy('status')
     .execute();
-  const counts: StatusCounts = { pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 };
+  const counts = emptyCounts();
   for (const row of rows) counts[row.status] = Number(row.count);
   return counts;
 }
@@ -39,7 +40,7 @@ export async function countByStatus(db: Executor, mailingId: number): Promise<St
 /** Counts for many mailings at once: mailingId -> counts (indexed group by). */
 export async function countByStatusForMailings(db: Executor, mailingIds: number[]): Promise<Map<number, StatusCounts>> {
   const map = new Map<number, StatusCounts>();
-  for (const id of mailingIds) map.set(id, { pending: 0, sent: 0, failed: 0, expired: 0, cancelled: 0 });
+  for (const id of mailingIds) map.set(id, emptyCounts());
   if (mailingIds.length === 0) return map;
   const rows = await db
     .selectFrom('messages')
