@@ -22,6 +22,14 @@ const ConfigSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)')
+    .optional(),
+  WEBHOOK_TASK_QUEUE: z.string().min(1).default('relay-webhooks'),
+  WEBHOOK_ALLOWLIST: z.string().default(''),
+  WEBHOOK_HTTPS_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { WebhookTables } from './webhook-tables';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -72,7 +73,7 @@ export interface ApiKeyTable {
   revoked_at: Timestamp | null;
 }
 
-export interface Database {
+export interface Database extends WebhookTables {
   clients: ClientTable;
   mailings: MailingTable;
   messages: MessageTable;

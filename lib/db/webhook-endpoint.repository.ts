@@ -1,0 +1,161 @@
+import { sql } from 'kysely';
+import type { Executor } from './connect';
+import type { WebhookEndpointRow } from './webhook-tables';
+
+/** After a rotation the previous secret keeps signing beside the new one for this long. */
+export const SECRET_ROTATION_GRACE_MS = 24 * 3_600_000;
+/** Old secrets kept signing at most (the oldest beyond this stop signing at once). */
+export const MAX_OLD_SECRETS = 10;
+
+export interface EndpointFields {
+  url: string;
+  description: string;
+  event_types: string[];
+  headers: Record<string, string>;
+  timeout_ms: number;
+  rate_limit_per_s: number | null;
+  enabled: boolean;
+}
+
+/** Inserts the endpoint and its first (sealed) secret together. */
+export async function insertEndpoint(db: Executor, fields: EndpointFields, sealedSecret: string): Promise<WebhookEndpointRow> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('webhook_endpoints')
+      .values({ ...fields, headers: JSON.stringify(fields.headers) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('webhook_endpoint_secrets').values({ endpoint_id: row.id, secret_sealed: sealedSecret }).execute();
+    return row;
+  });
+}
+
+export async function findEndpoint(db: Executor, id: number): Promise<WebhookEndpointRow | undefined> {
+  return db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listEndpoints(db: Executor, f: { enabled?: boolean; cursor?: number; limit: number }): Promise<WebhookEndpointRow[]> {
+  let q = db.selectFrom('webhook_endpoints').selectAll();
+  if (f.enabled !== undefined) q = q.where('enabled', '=', f.enabled);
+  if (f.cursor !== undefined) q = q.where('id', '>', f.cursor);
+  return q.orderBy('id').limit(f.limit).execute();
+}
+
+/** Applies a patch; re-enabling clears the disabled reason and the failure streak. */
+export async function updateEndpoint(db: Executor, id: number, patch: Partial<EndpointFields>): Promise<WebhookEndpointRow | undefined> {
+  const { headers, ...rest } = patch;
+  return db
+    .updateTable('webhook_endpoints')
+    .set({
+      ...rest,
+      ...(headers !== undefined ? { headers: JSON.stringify(headers) } : {}),
+      ...(patch.enabled === true ? { disabled_reason: null, disabled_at: null, failing_since: null, failure_count: 0 } : {}),
+      ...(patch.enabled === false ? { disabled_reason: 'disabled by a user', disabled_at: sql<Date>`now()` } : {}),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteEndpoint(db: Executor, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('webhook_endpoints').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+/** Sealed secrets that sign now: the current one first, then old ones still within their grace period. */
+export async function activeSecrets(db: Executor, endpointId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('webhook_endpoint_secrets')
+    .select('secret_sealed')
+    .where('endpoint_id', '=', endpointId)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map((r) => r.secret_sealed);
+}
+
+/** The current secret gets a 24 h expiry and the new one becomes current; at most MAX_OLD_SECRETS old ones stay. */
+export async function rotateSecret(db: Executor, endpointId: number, sealedSecret: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .updateTable('webhook_endpoint_secrets')
+      .set({ expires_at: sql<Date>`now() + ${`${SECRET_ROTATION_GRACE_MS} milliseconds`}::interval` })
+      .where('endpoint_id', '=', endpointId)
+      .where('expires_at', 'is', null)
+      .execute();
+    await tx.insertInto('webhook_endpoint_secrets').values({ endpoint_id: endpointId, secret_sealed: sealedSecret }).execute();
+    const keep = tx
+      .selectFrom('webhook_endpoint_secrets')
+      .select('id')
+      .where('endpoint_id', '=', endpointId)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .orderBy('id', 'desc')
+      .limit(MAX_OLD_SECRETS);
+    await tx
+      .deleteFrom('webhook_endpoint_secrets')
+      .where('endpoint_id', '=', endpointId)
+      .where('expires_at', 'is not', null)
+      .where('id', 'not in', keep)
+      .execute();
+  });
+}
+
+export async function recordEndpointSuccess(db: Executor, id: number): Promise<void> {
+  await db
+    .updateTable('webhook_endpoints')
+    .set({ failing_since: null, failure_count: 0, last_success_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Counts one failed attempt into the streak; returns the streak (start, length) or undefined when the endpoint is gone. */
+export async function recordEndpointFailure(
+  db: Executor,
+  id: number,
+): Promise<Pick<WebhookEndpointRow, 'failing_since' | 'failure_count' | 'enabled'> | undefined> {
+  return db
+    .updateTable('webhook_endpoints')
+    .set((eb) => ({
+      failing_since: sql<Date>`coalesce(failing_since, now())`,
+      failure_count: eb('failure_count', '+', 1),
+      last_failure_at: sql<Date>`now()`,
+    }))
+    .where('id', '=', id)
+    .returning(['failing_since', 'failure_count', 'enabled'])
+    .executeTakeFirst();
+}
+
+/** Disables an enabled endpoint; true when this call did it (so the caller emits endpoint.disabled once). */
+export async function disableEndpoint(db: Executor, id: number, reason: string): Promise<boolean> {
+  const row = await db
+    .updateTable('webhook_endpoints')
+    .set({ enabled: false, disabled_reason: reason, disabled_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('enabled', '=', true)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Rate limiting shared by every worker: reserves the endpoint's next send slot (1/rate seconds apart) when it is at
+ * most `maxWaitMs` away. Returns the wait before the reserved slot, or { retryInMs } when no slot is that close.
+ */
+export async function reserveRateSlot(
+  db: Executor,
+  id: number,
+  ratePerSecond: number,
+  maxWaitMs: number,
+): Promise<{ waitMs: number } | { retryInMs: number }> {
+  const spacing = `${1000 / ratePerSecond} milliseconds`;
+  const reserved = await sql<{ wait_ms: number }>`
+    update webhook_endpoints
+       set rate_next_at = greatest(coalesce(rate_next_at, now()), now()) + ${spacing}::interval
+     where id = ${id} and coalesce(rate_next_at, now()) <= now() + ${`${maxWaitMs} milliseconds`}::interval
+     returning greatest(0, extract(epoch from (rate_next_at - ${spacing}::interval - now())) * 1000)::float8 as wait_ms`.execute(db);
+  if (reserved.rows[0]) return { waitMs: Math.ceil(reserved.rows[0].wait_ms) };
+  const next = await sql<{ ms: number }>`
+    select greatest(0, extract(epoch from (rate_next_at - now())) * 1000)::float8 as ms from webhook_endpoints where id = ${id}`.execute(db);
+  return { retryInMs: Math.max(1, Math.ceil((next.rows[0]?.ms ?? 0) - maxWaitMs)) };
+}

@@ -1,0 +1,105 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
+export type AttemptOutcome = 'succeeded' | 'failed';
+/** What started an attempt: the original schedule, a resend, a recovery, or the endpoint test. */
+export type AttemptTrigger = 'scheduled' | 'resend' | 'recover' | 'test';
+export type EventSource = 'api' | 'system';
+
+export interface WebhookEndpointTable {
+  id: Generated<number>;
+  url: string;
+  description: Defaulted<string>;
+  event_types: Defaulted<string[]>; // empty = every type; 'mailing.*' matches a prefix
+  headers: Json<Record<string, string>>;
+  timeout_ms: Defaulted<number>;
+  rate_limit_per_s: number | null;
+  rate_next_at: Timestamp | null;
+  enabled: Defaulted<boolean>;
+  disabled_reason: string | null;
+  disabled_at: Timestamp | null;
+  failing_since: Timestamp | null;
+  failure_count: Defaulted<number>;
+  last_success_at: Timestamp | null;
+  last_failure_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookEndpointSecretTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  secret_sealed: string; // AES-256-GCM (lib/crypto/secret-box.ts)
+  created_at: CreatedAt;
+  expires_at: Timestamp | null; // null: the current secret
+}
+
+export interface WebhookEventTypeTable {
+  name: string;
+  description: Defaulted<string>;
+  schema: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface WebhookEventTable {
+  id: Generated<number>;
+  type: string;
+  payload: Json<unknown> | null; // null once retention removed it
+  source: EventSource;
+  idempotency_key: string | null;
+  created_at: CreatedAt;
+  payload_deleted_at: Timestamp | null;
+}
+
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  event_id: number;
+  endpoint_id: number;
+  status: Defaulted<DeliveryStatus>;
+  attempts: Defaulted<number>;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  dispatched_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  delivery_id: number;
+  event_id: number;
+  endpoint_id: number;
+  attempt: number;
+  trigger: AttemptTrigger;
+  started_at: Timestamp;
+  duration_ms: number;
+  outcome: AttemptOutcome;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
+}
+
+export interface WebhookTables {
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_endpoint_secrets: WebhookEndpointSecretTable;
+  webhook_event_types: WebhookEventTypeTable;
+  webhook_events: WebhookEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
+}
+
+export type WebhookEndpointRow = Selectable<WebhookEndpointTable>;
+export type WebhookEventRow = Selectable<WebhookEventTable>;
+export type WebhookEventTypeRow = Selectable<WebhookEventTypeTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptTable>;
