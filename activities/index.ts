@@ -1,8 +1,9 @@
 import { createMailingActivities, type MailingActivityDeps } from './mailing.activities';
+import { createWebhookActivities, type WebhookActivityDeps } from './webhook.activities';
 
-export type ActivityDeps = MailingActivityDeps;
+export type ActivityDeps = MailingActivityDeps & WebhookActivityDeps;
 
 /** Every activity the worker registers, built from injected dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createMailingActivities(deps) };
+  return { ...createMailingActivities(deps), ...createWebhookActivities(deps) };
 }

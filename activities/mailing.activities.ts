@@ -14,16 +14,20 @@ import type {
 } from '../workflows/mailing.contract';
 import { sendMessages } from './send-messages';
 import type { SmsProvider } from './sms-provider';
+import type { EventPublisher } from '../lib/webhooks/publisher';
 
 export interface MailingActivityDeps {
   db: Db;
   provider: SmsProvider;
   logger: Logger;
+  events: EventPublisher;
 }
 
 /** Activities of the mailing workflow, built from their dependencies (tests inject a DB and a fake provider). */
 export function createMailingActivities(deps: MailingActivityDeps) {
-  const { db, logger } = deps;
+  const { db, logger, events } = deps;
+  // Domain events: the idempotency key (one per mailing and kind) makes a retried activity publish once.
+  const outcome = (mailingId: number, counts: StatusCounts) => ({ mailingId, total: countTotal(counts), counts });
   return {
     async startMailing({ mailingId }: { mailingId: number }): Promise<StartMailingResult> {
       const mailing = await findMailing(db, mailingId);
@@ -32,6 +36,11 @@ export function createMailingActivities(deps: MailingActivityDeps) {
       await setMailingStatus(db, mailingId, 'running');
       const counts = await countByStatus(db, mailingId);
       logger.info({ mailingId, created, total: countTotal(counts) }, 'mailing messages materialised');
+      await events.publishSystem(
+        'mailing.started',
+        { mailingId, text: mailing.text, startsAt: mailing.starts_at.toISOString(), endsAt: mailing.ends_at.toISOString(), total: countTotal(counts) },
+        { idempotencyKey: `mailing.started:${mailingId}` },
+      );
       return { found: true, total: countTotal(counts), counts };
     },
 
@@ -68,6 +77,9 @@ export function createMailingActivities(deps: MailingActivityDeps) {
       await setMailingStatus(db, mailingId, 'completed');
       const counts = await countByStatus(db, mailingId);
       logger.info({ mailingId, expiredNow, ...counts }, 'mailing completed');
+      // One terminal event: expired when the end time left messages unsent, completed otherwise.
+      const type = counts.expired > 0 ? 'mailing.expired' : 'mailing.completed';
+      await events.publishSystem(type, outcome(mailingId, counts), { idempotencyKey: `mailing.finished:${mailingId}` });
       return counts;
     },
 
@@ -76,6 +88,7 @@ export function createMailingActivities(deps: MailingActivityDeps) {
       await setMailingStatus(db, mailingId, 'cancelled');
       const counts = await countByStatus(db, mailingId);
       logger.info({ mailingId, cancelled }, 'mailing cancelled');
+      await events.publishSystem('mailing.cancelled', outcome(mailingId, counts), { idempotencyKey: `mailing.finished:${mailingId}` });
       return counts;
     },
   };

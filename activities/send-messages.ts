@@ -14,11 +14,24 @@ import {
 import type { SendMessagesInput, SendMessagesResult } from '../workflows/mailing.contract';
 import { MailingNotFoundError, ProviderUnavailableError } from './errors';
 import type { SmsProvider } from './sms-provider';
+import type { EventPublisher } from '../lib/webhooks/publisher';
 
 export interface SendDeps {
   db: Db;
   provider: SmsProvider;
   logger: Logger;
+  events: EventPublisher;
+}
+
+/** Marks a message failed for good and tells webhook subscribers (`message.failed`); false when it was not pending. */
+async function failMessage(deps: SendDeps, mailingId: number, message: ClaimedMessage, error: string): Promise<boolean> {
+  if (!(await markFailed(deps.db, message.id, error))) return false;
+  await deps.events.publishSystem(
+    'message.failed',
+    { mailingId, messageId: message.id, clientId: message.client_id, phone: message.phone, attempts: message.attempts, error },
+    { idempotencyKey: `message.failed:${message.id}` },
+  );
+  return true;
 }
 
 /** Back-off before a message's next attempt after a transient provider failure. */
@@ -126,7 +139,7 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
           msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
         } else if (outcome.kind === 'rejected') {
           (streak = []), (streakOutageLike = true);
-          if (await markFailed(db, message.id, outcome.error)) result.failed++;
+          if (await failMessage(deps, mailingId, message, outcome.error)) result.failed++;
           msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message rejected by provider');
         } else if (outcome.kind === 'transient' && Date.now() >= deadline - 5) {
           // Cut off by the deadline, not the provider's fault: give it back untouched.
@@ -140,7 +153,7 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
           const tripAt = Math.min(threshold, streakOutageLike ? batch.length : Math.max(2, batch.length));
           if (streak.length >= tripAt || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
           if (outcome.kind !== 'unauthorized' && message.attempts >= settings.maxAttempts && outage === null) {
-            if (await markFailed(db, message.id, outcome.error)) result.failed++;
+            if (await failMessage(deps, mailingId, message, outcome.error)) result.failed++;
             msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
           } else {
             await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts, settings.retryBaseMs));

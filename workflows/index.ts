@@ -1,2 +1,4 @@
 // Workflow bundle entry: deterministic code only.
 export { mailingWorkflow } from './mailing.workflow';
+export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
+export { webhookDispatchSweepWorkflow, webhookRecoverWorkflow, webhookRetentionWorkflow } from './webhook-maintenance.workflow';

@@ -1,0 +1,147 @@
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  type Client,
+} from '@temporalio/client';
+import type { AttemptTrigger } from '../db/webhook-tables';
+import {
+  deliveryWorkflowId,
+  recoverWorkflowId,
+  RETENTION_SCHEDULE_ID,
+  SWEEP_SCHEDULE_ID,
+  WEBHOOK_DELIVERY_WORKFLOW_TYPE,
+  WEBHOOK_RECOVER_WORKFLOW_TYPE,
+  WEBHOOK_RETENTION_WORKFLOW_TYPE,
+  WEBHOOK_SWEEP_WORKFLOW_TYPE,
+  type DeliveryResult,
+  type DeliveryWorkflowInput,
+  type RecoverWorkflowInput,
+} from '../../workflows/webhook.contract';
+import { ENDPOINT_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, KIND_ATTRIBUTE } from './search-attributes';
+
+export interface WebhookWorkflowOptions {
+  taskQueue: string;
+  searchAttributes: boolean;
+}
+
+export interface DeliveryRef {
+  deliveryId: number;
+  eventId: number;
+  endpointId: number;
+  eventType: string;
+}
+
+export interface DeliveryRun {
+  trigger: AttemptTrigger;
+  firstAttempt: number;
+  maxAttempts?: number;
+}
+
+function deliveryStartOptions(options: WebhookWorkflowOptions, d: DeliveryRef, run: DeliveryRun, rerun: boolean) {
+  const input: DeliveryWorkflowInput = { deliveryId: d.deliveryId, eventId: d.eventId, endpointId: d.endpointId, ...run };
+  return {
+    workflowId: deliveryWorkflowId(d.eventId, d.endpointId),
+    taskQueue: options.taskQueue,
+    args: [input] as [DeliveryWorkflowInput],
+    // A first dispatch never runs twice (a sweep after a crash finds the run); resend and recover run it again.
+    workflowIdReusePolicy: rerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    memo: { deliveryId: d.deliveryId, eventType: d.eventType, trigger: run.trigger },
+    ...(options.searchAttributes
+      ? {
+          typedSearchAttributes: [
+            { key: KIND_ATTRIBUTE, value: 'webhook' },
+            { key: ENDPOINT_ID_ATTRIBUTE, value: d.endpointId },
+            { key: EVENT_TYPE_ATTRIBUTE, value: d.eventType },
+          ],
+        }
+      : {}),
+  };
+}
+
+/**
+ * Starts `webhook-<eventId>-<endpointId>`. 'exists' when a run is already going (or, for a first dispatch, ever ran):
+ * the delivery is in Temporal's hands either way.
+ */
+export async function startDeliveryWorkflow(
+  client: Client,
+  options: WebhookWorkflowOptions,
+  d: DeliveryRef,
+  run: DeliveryRun,
+  rerun = false,
+): Promise<'started' | 'exists'> {
+  try {
+    await client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW_TYPE, deliveryStartOptions(options, d, run, rerun));
+    return 'started';
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return 'exists';
+    throw err;
+  }
+}
+
+/** Runs one delivery to completion and returns its result (the endpoint test: one attempt). */
+export async function executeDeliveryWorkflow(client: Client, options: WebhookWorkflowOptions, d: DeliveryRef, run: DeliveryRun): Promise<DeliveryResult> {
+  // Bounded: without a worker the caller gets an error instead of waiting forever.
+  return client.workflow.execute(WEBHOOK_DELIVERY_WORKFLOW_TYPE, { ...deliveryStartOptions(options, d, run, false), workflowExecutionTimeout: 90_000 });
+}
+
+/** Whether the delivery's workflow is running now. */
+export async function deliveryRunning(client: Client, eventId: number, endpointId: number): Promise<boolean> {
+  try {
+    const description = await client.workflow.getHandle(deliveryWorkflowId(eventId, endpointId)).describe();
+    return description.status.name === 'RUNNING';
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the recovery of an endpoint's failed deliveries; throws WorkflowExecutionAlreadyStartedError while one runs. */
+export async function startRecoverWorkflow(client: Client, options: WebhookWorkflowOptions, input: RecoverWorkflowInput): Promise<string> {
+  const handle = await client.workflow.start(WEBHOOK_RECOVER_WORKFLOW_TYPE, {
+    workflowId: recoverWorkflowId(input.endpointId),
+    taskQueue: options.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    memo: { endpointId: input.endpointId, since: input.since, until: input.until },
+    ...(options.searchAttributes
+      ? { typedSearchAttributes: [{ key: KIND_ATTRIBUTE, value: 'webhook-recover' }, { key: ENDPOINT_ID_ATTRIBUTE, value: input.endpointId }] }
+      : {}),
+  });
+  return handle.workflowId;
+}
+
+/** Creates (or brings up to date) the dispatch-sweep and retention Schedules. Called at worker boot. */
+export async function ensureWebhookSchedules(client: Client, options: WebhookWorkflowOptions & { retentionDays: number }): Promise<void> {
+  const schedules = [
+    {
+      scheduleId: SWEEP_SCHEDULE_ID,
+      spec: { intervals: [{ every: 60_000 }] },
+      action: { type: 'startWorkflow' as const, workflowType: WEBHOOK_SWEEP_WORKFLOW_TYPE, taskQueue: options.taskQueue, args: [] },
+    },
+    {
+      scheduleId: RETENTION_SCHEDULE_ID,
+      spec: { intervals: [{ every: 86_400_000 }] },
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: WEBHOOK_RETENTION_WORKFLOW_TYPE,
+        taskQueue: options.taskQueue,
+        args: [{ retentionDays: options.retentionDays }],
+      },
+    },
+  ];
+  for (const schedule of schedules) {
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60_000 };
+    try {
+      await client.schedule.create({ ...schedule, policies });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(schedule.scheduleId).update((previous) => ({ ...previous, spec: schedule.spec, action: schedule.action, policies }));
+    }
+  }
+}
+
+/** The webhook workflows' options as configured. */
+export function webhookOptionsFromConfig(config: { WEBHOOK_TASK_QUEUE: string; TEMPORAL_SEARCH_ATTRIBUTES: boolean }): WebhookWorkflowOptions {
+  return { taskQueue: config.WEBHOOK_TASK_QUEUE, searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES };
+}

@@ -1,0 +1,27 @@
+import type { Client } from '@temporalio/client';
+import type { Executor } from '../db/connect';
+import { setDeliveryStatus, type DeliveryHandle } from '../db/webhook-delivery.repository';
+import { deliveryRunning, startDeliveryWorkflow, type WebhookWorkflowOptions } from '../temporal/webhook-workflows';
+
+/**
+ * Runs a delivery's workflow again (resend, recover): the full retry schedule, attempt numbers continuing after the
+ * earlier ones. 'running' when its workflow is still going (nothing is started).
+ */
+export async function restartDelivery(
+  db: Executor,
+  client: Client,
+  options: WebhookWorkflowOptions,
+  d: DeliveryHandle,
+  trigger: 'resend' | 'recover',
+): Promise<'started' | 'running'> {
+  if (await deliveryRunning(client, d.event_id, d.endpoint_id)) return 'running';
+  await setDeliveryStatus(db, d.id, 'pending');
+  const started = await startDeliveryWorkflow(
+    client,
+    options,
+    { deliveryId: d.id, eventId: d.event_id, endpointId: d.endpoint_id, eventType: d.event_type },
+    { trigger, firstAttempt: d.attempts + 1 },
+    true,
+  );
+  return started === 'started' ? 'started' : 'running';
+}
