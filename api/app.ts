@@ -13,6 +13,10 @@ import { apiKeyRoutes } from './routes/api-keys.routes';
 import { clientRoutes } from './routes/clients.routes';
 import { mailingRoutes } from './routes/mailings.routes';
 import { statsRoutes } from './routes/stats.routes';
+import type { WebhookRouteDeps } from './routes/webhook-deps';
+import { webhookDeliveryRoutes } from './routes/webhook-deliveries.routes';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints.routes';
+import { webhookEventRoutes } from './routes/webhook-events.routes';
 
 export interface AppDeps {
   db: Db;
@@ -20,6 +24,7 @@ export interface AppDeps {
   logger: Logger;
   adminApiKey: string | undefined;
   workflow: MailingWorkflowOptions;
+  webhooks: Omit<WebhookRouteDeps, 'db' | 'temporal'>;
 }
 
 /** Builds the Express app without listening (tests call it directly). */
@@ -38,6 +43,10 @@ export function createApp(deps: AppDeps): Express {
   v1.use(mailingRoutes({ db, temporal, workflow: deps.workflow }, registry));
   v1.use(statsRoutes(db, temporal, registry));
   v1.use(apiKeyRoutes(db, registry));
+  const webhooks: WebhookRouteDeps = { db, temporal, ...deps.webhooks };
+  v1.use(webhookEndpointRoutes(webhooks, registry));
+  v1.use(webhookEventRoutes(webhooks, registry));
+  v1.use(webhookDeliveryRoutes(webhooks, registry));
   const document = generateDocument([registry]);
 
   app.get('/health', async (_req, res) => {

@@ -6,6 +6,11 @@ import type { Logger } from '../lib/logger';
 import { sendSettingsFromConfig } from '../lib/send-settings';
 import { connectTemporal } from '../lib/temporal/connect';
 import { ensureMailingWorkflows } from '../lib/temporal/mailing-workflows';
+import { requireSetting } from '../lib/config';
+import { SecretBox } from '../lib/crypto/secret-box';
+import { parseAllowlist } from '../lib/net/ssrf';
+import { webhookOptionsFromConfig } from '../lib/temporal/webhook-workflows';
+import { createEventPublisher } from '../lib/webhooks/publisher';
 import { createApp } from './app';
 
 /** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
@@ -17,7 +22,14 @@ export async function startApiServer(deps: { config: Config; db: Db; logger: Log
     settings: sendSettingsFromConfig(config),
     searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
   };
-  const app = createApp({ db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow });
+  const options = webhookOptionsFromConfig(config);
+  const webhooks = {
+    options,
+    events: createEventPublisher({ db, client: temporal.client, options, logger }),
+    secretBox: new SecretBox(requireSetting(config, 'ENCRYPTION_KEY')),
+    urlPolicy: { allowlist: parseAllowlist(config.WEBHOOK_ALLOWLIST), httpsOnly: config.WEBHOOK_HTTPS_ONLY },
+  };
+  const app = createApp({ db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks });
   // A mailing committed just before a crash may have no workflow yet: start those (existing ones are left alone).
   await ensureMailingWorkflows(db, temporal.client, workflow).then(
     (ids) => ids.length > 0 && logger.warn({ mailingIds: ids }, 'started missing mailing workflows'),

@@ -1,0 +1,234 @@
+import { DELIVERY_STATUSES } from '../../lib/db/webhook-tables';
+import { EVENT_TYPE_PATTERN } from '../../lib/webhooks/event-catalogue';
+import { isValidSecret } from '../../lib/webhooks/signing';
+import { z } from '../openapi';
+import { isoDate, page, PaginationQuery } from './common.schemas';
+
+const eventTypeName = z
+  .string()
+  .max(100, 'at most 100 characters')
+  .regex(EVENT_TYPE_PATTERN, 'must be dot-separated lowercase words, e.g. order.created');
+const eventTypeFilter = z
+  .string()
+  .max(100)
+  .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$/, "must be an event type or a prefix ending in '.*', e.g. mailing.*");
+
+/** Headers Relay sets itself: an endpoint cannot override them. */
+const RESERVED_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'host', 'connection', 'transfer-encoding'];
+const headers = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header name').refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), 'is set by Relay'),
+    z.string().max(4096).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+  )
+  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
+  .openapi({ description: 'Extra headers sent with every attempt', example: { 'x-tenant': 'acme' } });
+
+const url = z
+  .string()
+  .max(2048)
+  .url('must be an absolute URL')
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL')
+  .openapi({ example: 'https://example.com/webhooks/relay' });
+
+const endpointFields = {
+  url,
+  description: z.string().max(500).default(''),
+  event_types: z.array(eventTypeFilter).max(100).default([]).openapi({ description: "Event types to receive; empty = all; 'mailing.*' = a prefix" }),
+  headers: headers.default({}),
+  timeout_ms: z.number().int().min(1_000, 'at least 1000').max(30_000, 'at most 30000 (30 s)').default(15_000),
+  rate_limit_per_s: z.number().int().min(1).max(1_000).nullable().default(null).openapi({ description: 'Deliveries per second at most; null = unlimited' }),
+  enabled: z.boolean().default(true),
+};
+
+const secret = z.string().refine(isValidSecret, 'must be whsec_ followed by base64 of 24 to 64 bytes');
+
+export const CreateEndpointBody = z
+  .object({ ...endpointFields, secret: secret.optional().openapi({ description: 'Your own signing secret; generated when absent' }) })
+  .strict()
+  .openapi('CreateWebhookEndpoint');
+
+export const UpdateEndpointBody = z
+  .object({
+    url: url.optional(),
+    description: z.string().max(500).optional(),
+    event_types: z.array(eventTypeFilter).max(100).optional(),
+    headers: headers.optional(),
+    timeout_ms: endpointFields.timeout_ms.removeDefault().optional(),
+    rate_limit_per_s: z.number().int().min(1).max(1_000).nullable().optional(),
+    enabled: z.boolean().optional().openapi({ description: 'true re-enables a disabled endpoint and resets its failure streak' }),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
+  .openapi('UpdateWebhookEndpoint');
+
+export const EndpointSchema = z
+  .object({
+    id: z.number().int(),
+    url: z.string(),
+    description: z.string(),
+    event_types: z.array(z.string()),
+    headers: z.record(z.string(), z.string()),
+    timeout_ms: z.number().int(),
+    rate_limit_per_s: z.number().int().nullable(),
+    enabled: z.boolean(),
+    disabled_reason: z.string().nullable(),
+    disabled_at: z.string().nullable(),
+    health: z.object({
+      failing_since: z.string().nullable(),
+      failure_count: z.number().int(),
+      last_success_at: z.string().nullable(),
+      last_failure_at: z.string().nullable(),
+    }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('WebhookEndpoint');
+
+export const CreatedEndpointSchema = EndpointSchema.extend({
+  secret: z.string().openapi({ description: 'The signing secret: shown once, stored encrypted' }),
+}).openapi('CreatedWebhookEndpoint');
+
+export const EndpointListQuery = z.object({ enabled: z.enum(['true', 'false']).optional(), ...PaginationQuery });
+export const EndpointPage = page(EndpointSchema, 'WebhookEndpointPage');
+
+export const RotateSecretBody = z.object({ secret: secret.optional() }).strict().openapi('RotateWebhookSecret');
+export const RotatedSecretSchema = z
+  .object({
+    secret: z.string().openapi({ description: 'The new secret (shown once); it signs from now on' }),
+    previous_secrets_expire_at: z.string().openapi({ description: 'Until then the previous secret signs beside the new one' }),
+  })
+  .openapi('RotatedWebhookSecret');
+
+export const EventTypeSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    schema: z.record(z.string(), z.unknown()).openapi({ description: 'JSON Schema of the payload' }),
+    system: z.boolean().openapi({ description: 'Emitted by Relay itself; cannot be posted' }),
+    created_at: z.string().nullable(),
+  })
+  .openapi('WebhookEventType');
+
+export const CreateEventTypeBody = z
+  .object({
+    name: eventTypeName,
+    description: z.string().max(500).default(''),
+    schema: z.record(z.string(), z.unknown()).default({}).openapi({ description: 'JSON Schema (draft 2020-12 or 07) that payloads must match' }),
+  })
+  .strict()
+  .openapi('CreateWebhookEventType');
+
+export const CreateEventBody = z
+  .object({
+    type: eventTypeName,
+    payload: z.unknown().refine((p) => p !== undefined, 'is required').openapi({ description: 'Any JSON value matching the type\'s schema' }),
+    idempotency_key: z.string().min(1).max(200).optional().openapi({ description: 'Same key within 24 h returns the first event (also as the Idempotency-Key header)' }),
+  })
+  .strict()
+  .openapi('CreateWebhookEvent');
+
+const DeliveryStatusEnum = z.enum(DELIVERY_STATUSES as [string, ...string[]]);
+
+export const DeliverySchema = z
+  .object({
+    id: z.number().int(),
+    event_id: z.number().int(),
+    endpoint_id: z.number().int(),
+    status: DeliveryStatusEnum,
+    attempts: z.number().int(),
+    next_attempt_at: z.string().nullable(),
+    last_attempt_at: z.string().nullable(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    workflow_id: z.string(),
+    created_at: z.string(),
+  })
+  .openapi('WebhookDelivery');
+
+export const EventSchema = z
+  .object({
+    id: z.number().int(),
+    webhook_id: z.string().openapi({ description: 'The webhook-id header receivers dedupe on' }),
+    type: z.string(),
+    payload: z.unknown().nullable(),
+    source: z.enum(['api', 'system']),
+    idempotency_key: z.string().nullable(),
+    created_at: z.string(),
+    payload_deleted_at: z.string().nullable(),
+  })
+  .openapi('WebhookEvent');
+
+export const EventWithDeliveriesSchema = EventSchema.extend({ deliveries: z.array(DeliverySchema) }).openapi('WebhookEventWithDeliveries');
+export const AcceptedEventSchema = EventWithDeliveriesSchema.extend({
+  duplicate: z.boolean().openapi({ description: 'true when the idempotency key returned an earlier event' }),
+}).openapi('AcceptedWebhookEvent');
+
+export const EventListQuery = z.object({ type: eventTypeName.optional(), since: isoDate('Events created at or after').optional(), ...PaginationQuery });
+export const EventPage = page(EventSchema, 'WebhookEventPage');
+
+export const DeliveryListQuery = z.object({
+  endpoint_id: z.coerce.number().int().positive().optional(),
+  event_id: z.coerce.number().int().positive().optional(),
+  status: DeliveryStatusEnum.optional(),
+  ...PaginationQuery,
+});
+export const DeliveryPage = page(DeliverySchema, 'WebhookDeliveryPage');
+
+export const AttemptSchema = z
+  .object({
+    id: z.number().int(),
+    delivery_id: z.number().int(),
+    event_id: z.number().int(),
+    event_type: z.string(),
+    endpoint_id: z.number().int(),
+    attempt: z.number().int(),
+    trigger: z.enum(['scheduled', 'resend', 'recover', 'test']),
+    started_at: z.string(),
+    duration_ms: z.number().int(),
+    outcome: z.enum(['succeeded', 'failed']),
+    status_code: z.number().int().nullable(),
+    error: z.string().nullable(),
+    response_body: z.string().nullable().openapi({ description: 'First 20 KB of the answer' }),
+  })
+  .openapi('WebhookAttempt');
+export const AttemptPage = page(AttemptSchema, 'WebhookAttemptPage');
+
+export const AttemptListQuery = z.object({
+  outcome: z.enum(['succeeded', 'failed']).optional(),
+  status_code: z.coerce.number().int().min(100).max(599).optional(),
+  event_type: eventTypeName.optional(),
+  since: isoDate('Attempts started at or after').optional(),
+  until: isoDate('Attempts started before').optional(),
+  ...PaginationQuery,
+});
+
+export const TestEndpointBody = z.object({ message: z.string().max(500).default('Test event from Relay') }).strict().openapi('TestWebhookEndpoint');
+export const TestResultSchema = z
+  .object({
+    delivered: z.boolean(),
+    event_id: z.number().int(),
+    delivery_id: z.number().int(),
+    status_code: z.number().int().nullable(),
+    duration_ms: z.number().int(),
+    error: z.string().nullable(),
+    response_body: z.string().nullable(),
+  })
+  .openapi('WebhookTestResult');
+
+export const RecoverBody = z
+  .object({ since: isoDate('Failed deliveries created at or after this time'), until: isoDate('... and before this time (default now)').optional() })
+  .strict()
+  .refine((b) => !b.until || Date.parse(b.until) > Date.parse(b.since), { message: 'must be after since', path: ['until'] })
+  .openapi('RecoverWebhookDeliveries');
+export const RecoverStartedSchema = z.object({ workflow_id: z.string(), since: z.string(), until: z.string() }).openapi('WebhookRecoveryStarted');
+
+export const StatsQuery = z.object({ since: isoDate('Attempt figures from this time (default: all)').optional() });
+export const WebhookStatsSchema = z
+  .object({
+    deliveries: z.record(z.string(), z.number().int()),
+    attempts: z.object({ total: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+    success_rate: z.number().nullable().openapi({ description: 'Succeeded attempts / attempts' }),
+    latency_ms: z.object({ p50: z.number(), p90: z.number(), p99: z.number(), max: z.number() }).nullable(),
+  })
+  .openapi('WebhookStats');

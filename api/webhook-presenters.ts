@@ -1,0 +1,85 @@
+// Webhook rows become API shapes here and only here.
+import type { WebhookStats } from '../lib/db/webhook-stats.repository';
+import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow, WebhookEventTypeRow } from '../lib/db/webhook-tables';
+import { webhookMessageId } from '../lib/webhooks/signing';
+import { deliveryWorkflowId } from '../workflows/webhook.contract';
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export const presentEndpoint = (e: WebhookEndpointRow) => ({
+  id: e.id,
+  url: e.url,
+  description: e.description,
+  event_types: e.event_types,
+  headers: e.headers,
+  timeout_ms: e.timeout_ms,
+  rate_limit_per_s: e.rate_limit_per_s,
+  enabled: e.enabled,
+  disabled_reason: e.disabled_reason,
+  disabled_at: iso(e.disabled_at),
+  health: {
+    failing_since: iso(e.failing_since),
+    failure_count: e.failure_count,
+    last_success_at: iso(e.last_success_at),
+    last_failure_at: iso(e.last_failure_at),
+  },
+  created_at: e.created_at.toISOString(),
+  updated_at: e.updated_at.toISOString(),
+});
+
+export const presentEvent = (e: WebhookEventRow) => ({
+  id: e.id,
+  webhook_id: webhookMessageId(e.id),
+  type: e.type,
+  payload: e.payload,
+  source: e.source,
+  idempotency_key: e.idempotency_key,
+  created_at: e.created_at.toISOString(),
+  payload_deleted_at: iso(e.payload_deleted_at),
+});
+
+export const presentDelivery = (d: WebhookDeliveryRow) => ({
+  id: d.id,
+  event_id: d.event_id,
+  endpoint_id: d.endpoint_id,
+  status: d.status,
+  attempts: d.attempts,
+  next_attempt_at: iso(d.next_attempt_at),
+  last_attempt_at: iso(d.last_attempt_at),
+  last_status_code: d.last_status_code,
+  last_error: d.last_error,
+  delivered_at: iso(d.delivered_at),
+  workflow_id: deliveryWorkflowId(d.event_id, d.endpoint_id),
+  created_at: d.created_at.toISOString(),
+});
+
+export const presentAttempt = (a: WebhookAttemptRow & { event_type: string }) => ({
+  id: a.id,
+  delivery_id: a.delivery_id,
+  event_id: a.event_id,
+  event_type: a.event_type,
+  endpoint_id: a.endpoint_id,
+  attempt: a.attempt,
+  trigger: a.trigger,
+  started_at: a.started_at.toISOString(),
+  duration_ms: a.duration_ms,
+  outcome: a.outcome,
+  status_code: a.status_code,
+  error: a.error,
+  response_body: a.response_body,
+});
+
+export const presentEventType = (t: WebhookEventTypeRow) => ({
+  name: t.name,
+  description: t.description,
+  schema: t.schema,
+  system: false,
+  created_at: t.created_at.toISOString(),
+});
+
+export const presentStats = (s: WebhookStats) => ({
+  deliveries: s.deliveries,
+  attempts: s.attempts,
+  success_rate: s.successRate,
+  latency_ms: s.latencyMs,
+});
