@@ -18,7 +18,7 @@ import { runMigrations } from '../lib/db/migrate';
 import { createLogger } from '../lib/logger';
 import { sendSettingsFromConfig } from '../lib/send-settings';
 import { startMailingWorkflow } from '../lib/temporal/mailing-workflows';
-import { KIND_ATTRIBUTE, MAILING_ID_ATTRIBUTE } from '../lib/temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../lib/temporal/search-attributes';
 import { startWorker } from '../worker/start-worker';
 import { resolveTemporalCli } from './temporal-binaries';
 
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const db = createDb(url.toString(), { max: 20 });
   const provider = await spawnFakeProvider();
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: await resolveTemporalCli() }, searchAttributes: [MAILING_ID_ATTRIBUTE, KIND_ATTRIBUTE], ip: '127.0.0.1' },
+    server: { executable: { type: 'existing-path', path: await resolveTemporalCli() }, searchAttributes: SEARCH_ATTRIBUTE_KEYS, ip: '127.0.0.1' },
   });
   const config = loadConfig({
     ...process.env,

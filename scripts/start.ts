@@ -23,6 +23,7 @@ import { installTemporalRuntime } from '../worker/runtime';
 import { startFakeProvider } from '../fake-provider/fake-provider';
 import { startApiServer } from '../api/start-api';
 import { startWorker } from '../worker/start-worker';
+import { generateEncryptionKey } from '../lib/crypto/secret-box';
 import { resolveTemporalCli } from './temporal-binaries';
 import { startTemporalDevServer } from './temporal-dev-server';
 
@@ -46,17 +47,21 @@ function devPort(variable: string): number | undefined {
 }
 
 /** Reads the dev admin key from `file`, creating it (random, 0600) on first use. */
-async function devAdminKey(file: string): Promise<{ key: string; created: boolean }> {
+/** A secret kept under the data directory: read when there, created (mode 600) when not. */
+async function devSecret(file: string, valid: (value: string) => boolean, create: () => string): Promise<{ key: string; created: boolean }> {
   try {
     const key = (await fs.readFile(file, 'utf8')).trim();
-    if (key.length >= 16) return { key, created: false };
+    if (valid(key)) return { key, created: false };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const key = `relay-dev-${randomBytes(24).toString('base64url')}`;
+  const key = create();
   await fs.writeFile(file, `${key}\n`, { mode: 0o600 });
   return { key, created: true };
 }
+
+const devAdminKey = (file: string) => devSecret(file, (k) => k.length >= 16, () => `relay-dev-${randomBytes(24).toString('base64url')}`);
+const devEncryptionKey = (file: string) => devSecret(file, (k) => Buffer.from(k, 'base64').length === 32, generateEncryptionKey);
 
 function main(config: Config): void {
   // The Temporal Runtime would otherwise shut the worker down on the first SIGINT/SIGTERM by itself, before the API
@@ -157,7 +162,14 @@ function main(config: Config): void {
       adminKeyLabel = `${created ? 'created' : 'read'} ${keyFile}`;
     }
 
-    // 5. Worker, then API
+    // 5. Encryption key for secrets at rest (webhook signing secrets), and webhooks to this machine allowed
+    if (!config.ENCRYPTION_KEY) {
+      const keyFile = path.join(dataDir, 'encryption-key');
+      effective.ENCRYPTION_KEY = (await devEncryptionKey(keyFile)).key;
+    }
+    if (!config.WEBHOOK_ALLOWLIST) effective.WEBHOOK_ALLOWLIST = '127.0.0.1, ::1, localhost';
+
+    // 6. Worker, then API
     running.worker = await startWorker({ config: effective, db: running.db, logger: logger.child({ component: 'worker' }) });
     checkpoint();
     const api = await startApiServer({ config: effective, db: running.db, logger: logger.child({ component: 'api' }) });

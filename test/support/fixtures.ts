@@ -38,10 +38,15 @@ export async function createMailingRow(
   });
 }
 
+export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /** Config for tests: a private task queue, quiet logs, small batches. */
 export function testConfig(overrides: Record<string, string>): Config {
   return loadConfig({
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    WEBHOOK_TASK_QUEUE: `test-webhooks-${randomBytes(4).toString('hex')}`,
+    ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+    WEBHOOK_ALLOWLIST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PROVIDER_TIMEOUT_MS: '1000',
     SEND_BATCH_SIZE: '10',

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-binaries';
-import { KIND_ATTRIBUTE, MAILING_ID_ATTRIBUTE } from '../../lib/temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../lib/temporal/search-attributes';
 import { WORKFLOWS_PATH } from '../../worker/start-worker';
 
 // Workflow and worker logs at WARN so test output stays readable (TEST_TEMPORAL_LOG=INFO for more).
@@ -17,7 +17,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
   const path = await resolveTemporalCli();
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path }, searchAttributes: [MAILING_ID_ATTRIBUTE, KIND_ATTRIBUTE], ip: '127.0.0.1' },
+    server: { executable: { type: 'existing-path', path }, searchAttributes: SEARCH_ATTRIBUTE_KEYS, ip: '127.0.0.1' },
   });
 }
 

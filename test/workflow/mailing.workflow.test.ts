@@ -34,6 +34,8 @@ before(async () => {
     db: tdb.db,
     logger: createLogger(config.LOG_LEVEL),
     connection: env.nativeConnection,
+    client: env.client,
+    skipSchedules: true,
     workflowBundle: await workflowBundle(),
   });
 });
