@@ -49,9 +49,9 @@ export async function markDispatched(db: Executor, ids: number[]): Promise<void>
 }
 
 /** A delivery with what starting its workflow needs. */
-export type DeliveryHandle = Pick<WebhookDeliveryRow, 'id' | 'event_id' | 'endpoint_id' | 'attempts' | 'dispatched_at'> & { event_type: string };
+export type DeliveryHandle = Pick<WebhookDeliveryRow, 'id' | 'event_id' | 'endpoint_id' | 'status' | 'attempts' | 'dispatched_at'> & { event_type: string };
 
-const handleColumns = ['d.id', 'd.event_id', 'd.endpoint_id', 'd.attempts', 'd.dispatched_at', 'e.type as event_type'] as const;
+const handleColumns = ['d.id', 'd.event_id', 'd.endpoint_id', 'd.status', 'd.attempts', 'd.dispatched_at', 'e.type as event_type'] as const;
 
 /** Deliveries committed but never handed to Temporal (the process died in between), oldest first. */
 export async function undispatchedDeliveries(db: Executor, olderThanMs: number, limit: number): Promise<DeliveryHandle[]> {

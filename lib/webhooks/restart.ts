@@ -2,6 +2,23 @@ import type { Client } from '@temporalio/client';
 import type { Executor } from '../db/connect';
 import { setDeliveryStatus, type DeliveryHandle } from '../db/webhook-delivery.repository';
 import { deliveryRunning, startDeliveryWorkflow, type WebhookWorkflowOptions } from '../temporal/webhook-workflows';
+import { deliveryWorkflowId } from '../../workflows/webhook.contract';
+
+const CLOSE_WAIT_MS = 5_000;
+
+async function closesSoon(client: Client, d: DeliveryHandle): Promise<boolean> {
+  const result = client.workflow.getHandle(deliveryWorkflowId(d.event_id, d.endpoint_id)).result().then(
+    () => true,
+    () => true,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS)));
+  try {
+    return await Promise.race([result, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Runs a delivery's workflow again (resend, recover): the full retry schedule, attempt numbers continuing after the
@@ -14,7 +31,10 @@ export async function restartDelivery(
   d: DeliveryHandle,
   trigger: 'resend' | 'recover',
 ): Promise<'started' | 'running'> {
-  if (await deliveryRunning(client, d.event_id, d.endpoint_id)) return 'running';
+  if (await deliveryRunning(client, d.event_id, d.endpoint_id)) {
+    // A delivery already final (its last write done) has a workflow about to close: give it a moment.
+    if (d.status === 'pending' || !(await closesSoon(client, d))) return 'running';
+  }
   await setDeliveryStatus(db, d.id, 'pending');
   const started = await startDeliveryWorkflow(
     client,
