@@ -4,13 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { SecretBox } from '../lib/crypto/secret-box';
 import type { Db } from '../lib/db/connect';
 import { findAttempt, loadDeliveryContext, recordAttempt, setDeliveryStatus } from '../lib/db/webhook-delivery.repository';
-import {
-  activeSecrets,
-  disableEndpoint,
-  recordEndpointFailure,
-  recordEndpointSuccess,
-  reserveRateSlot,
-} from '../lib/db/webhook-endpoint.repository';
+import { activeSecrets, disableEndpoint, findEndpoint, reserveRateSlot } from '../lib/db/webhook-endpoint.repository';
 import type { WebhookAttemptRow, WebhookEndpointRow } from '../lib/db/webhook-tables';
 import type { Logger } from '../lib/logger';
 import { assertSafeUrl, guardedLookup, UnsafeUrlError, type UrlPolicy } from '../lib/net/ssrf';
@@ -35,7 +29,17 @@ export interface WebhookActivityDeps {
   temporal: { client: Client; options: import('../lib/temporal/webhook-workflows').WebhookWorkflowOptions };
 }
 
-const skipped = (error: string): AttemptResult => ({ outcome: 'skipped', statusCode: null, durationMs: 0, error, responseBody: null });
+const GONE_REASON = 'the endpoint answered 410 Gone';
+const STREAK_REASON = 'every delivery failed since';
+
+const skipped = (error: string, deliveryStatus: 'failed' | 'cancelled'): AttemptResult => ({
+  outcome: 'skipped',
+  statusCode: null,
+  durationMs: 0,
+  error,
+  responseBody: null,
+  deliveryStatus,
+});
 
 /** The body every attempt of an event carries (identical across attempts, so signatures stay comparable). */
 export function webhookBody(event: { type: string; created_at: Date; payload: unknown }): string {
@@ -44,24 +48,24 @@ export function webhookBody(event: { type: string; created_at: Date; payload: un
 
 export async function attemptDelivery(deps: WebhookActivityDeps, input: AttemptInput): Promise<AttemptResult> {
   const { db, logger } = deps;
-  // Retried after its write (the worker died before reporting): answer what was logged, never send twice.
-  const logged = await findAttempt(db, input.deliveryId, input.attempt);
-  if (logged) return fromLog(logged);
   const ctx = await loadDeliveryContext(db, input.deliveryId);
-  if (!ctx) return skipped('delivery deleted');
+  if (!ctx) return skipped('delivery deleted', 'cancelled');
   const { delivery, event, endpoint } = ctx;
-  const log = logger.child({ deliveryId: delivery.id, eventId: event.id, endpointId: delivery.endpoint_id, attempt: input.attempt });
   if (!endpoint) {
     await setDeliveryStatus(db, delivery.id, 'cancelled', 'endpoint deleted');
-    return skipped('endpoint deleted');
+    return skipped('endpoint deleted', 'cancelled');
   }
+  // Retried after its write (the worker died before reporting): answer what was logged and finish what follows
+  // from it (both idempotent), never send twice.
+  const logged = await findAttempt(db, input.deliveryId, input.attempt);
+  if (logged) return followUp(deps, endpoint, delivery.id, fromLog(logged));
   if (!endpoint.enabled && input.trigger !== 'test') {
     await setDeliveryStatus(db, delivery.id, 'failed', `endpoint disabled: ${endpoint.disabled_reason ?? 'disabled'}`);
-    return skipped('endpoint disabled');
+    return skipped('endpoint disabled', 'failed');
   }
   if (event.payload_deleted_at) {
     await setDeliveryStatus(db, delivery.id, 'failed', 'payload deleted by retention');
-    return skipped('payload deleted by retention');
+    return skipped('payload deleted by retention', 'failed');
   }
   if (endpoint.rate_limit_per_s) {
     const slot = await reserveRateSlot(db, endpoint.id, endpoint.rate_limit_per_s, MAX_RATE_WAIT_MS);
@@ -85,32 +89,35 @@ export async function attemptDelivery(deps: WebhookActivityDeps, input: AttemptI
     durationMs: result.durationMs,
     outcome: result.outcome === 'succeeded' ? 'succeeded' : 'failed',
     statusCode: result.statusCode,
+    retryAfterMs: result.failure?.retryAfterMs ?? null,
     error: result.error,
     responseBody: result.responseBody,
   });
-  log.info({ outcome: result.outcome, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error }, 'webhook attempt');
+  logger.info(
+    { deliveryId: delivery.id, eventId: event.id, endpointId: endpoint.id, attempt: input.attempt, outcome: result.outcome, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error },
+    'webhook attempt',
+  );
+  return followUp(deps, endpoint, delivery.id, result);
+}
 
-  if (result.outcome === 'succeeded') {
-    await recordEndpointSuccess(db, endpoint.id);
-    return result;
+/** What a logged attempt means for the endpoint: 410 disables it, and so does a 5-day failure streak. */
+async function followUp(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow, deliveryId: number, result: AttemptResult): Promise<AttemptResult> {
+  if (result.outcome === 'succeeded') return result;
+  let reason: string | null = null;
+  if (result.statusCode === 410) reason = GONE_REASON;
+  else {
+    const streak = await findEndpoint(deps.db, endpoint.id);
+    if (
+      streak?.failing_since &&
+      streak.failure_count >= AUTO_DISABLE_MIN_FAILURES &&
+      Date.now() - streak.failing_since.getTime() >= AUTO_DISABLE_AFTER_MS
+    ) {
+      reason = `${STREAK_REASON} ${streak.failing_since.toISOString()} (${streak.failure_count} failures)`;
+    }
   }
-  if (result.statusCode === 410) {
-    await disable(deps, endpoint, 'the endpoint answered 410 Gone');
-    await setDeliveryStatus(db, delivery.id, 'failed');
-    return { ...result, outcome: 'disabled' };
-  }
-  const streak = await recordEndpointFailure(db, endpoint.id);
-  if (
-    streak?.enabled &&
-    streak.failing_since &&
-    streak.failure_count >= AUTO_DISABLE_MIN_FAILURES &&
-    Date.now() - streak.failing_since.getTime() >= AUTO_DISABLE_AFTER_MS
-  ) {
-    await disable(deps, endpoint, `every delivery failed since ${streak.failing_since.toISOString()} (${streak.failure_count} failures)`);
-    await setDeliveryStatus(db, delivery.id, 'failed');
-    return { ...result, outcome: 'disabled' };
-  }
-  return result;
+  if (reason === null || !(await disable(deps, endpoint, reason))) return result;
+  await setDeliveryStatus(deps.db, deliveryId, 'failed');
+  return { ...result, outcome: 'disabled' };
 }
 
 async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, headers: Record<string, string>, body: string): Promise<HttpAttempt> {
@@ -156,15 +163,23 @@ function fromLog(row: WebhookAttemptRow): AttemptResult {
   const base = { statusCode: row.status_code, durationMs: row.duration_ms, error: row.error, responseBody: row.response_body };
   if (row.outcome === 'succeeded') return { outcome: 'succeeded', ...base };
   const kind = row.status_code !== null ? 'http' : row.error?.startsWith('no answer within') ? 'timeout' : 'network';
-  return { outcome: 'failed', ...base, failure: { kind, statusCode: row.status_code, retryAfterMs: null } };
+  return { outcome: 'failed', ...base, failure: { kind, statusCode: row.status_code, retryAfterMs: row.retry_after_ms } };
 }
 
-async function disable(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow, reason: string): Promise<void> {
-  if (!(await disableEndpoint(deps.db, endpoint.id, reason))) return;
-  deps.logger.warn({ endpointId: endpoint.id, reason }, 'webhook endpoint disabled');
+/**
+ * Disables the endpoint for `reason` and publishes `endpoint.disabled` once: the key comes from the row's disabled_at,
+ * so a retry after a failed publish publishes it (once) instead of losing it. False when the endpoint is not disabled
+ * for this kind of reason (a user disabled it, or it is gone).
+ */
+async function disable(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow, reason: string): Promise<boolean> {
+  const row = await disableEndpoint(deps.db, endpoint.id, reason);
+  const kind = reason.startsWith(STREAK_REASON) ? STREAK_REASON : reason;
+  if (!row || row.enabled || !row.disabled_at || !row.disabled_reason?.startsWith(kind)) return false;
+  deps.logger.warn({ endpointId: endpoint.id, reason: row.disabled_reason }, 'webhook endpoint disabled');
   await deps.events.publishSystem(
     'endpoint.disabled',
-    { endpointId: endpoint.id, url: endpoint.url, reason, disabledAt: new Date().toISOString() },
-    { idempotencyKey: `endpoint.disabled:${endpoint.id}:${Date.now()}`, excludeEndpointId: endpoint.id },
+    { endpointId: row.id, url: row.url, reason: row.disabled_reason, disabledAt: row.disabled_at.toISOString() },
+    { idempotencyKey: `endpoint.disabled:${row.id}:${row.disabled_at.getTime()}`, excludeEndpointId: row.id },
   );
+  return true;
 }

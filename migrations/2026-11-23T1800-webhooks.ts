@@ -98,6 +98,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('duration_ms', 'integer', (c) => c.notNull())
     .addColumn('outcome', 'text', (c) => c.notNull())
     .addColumn('status_code', 'integer')
+    .addColumn('retry_after_ms', 'integer')
     .addColumn('error', 'text')
     .addColumn('response_body', 'text')
     .execute();

@@ -31,7 +31,7 @@ export async function webhookDeliveryWorkflow(input: DeliveryWorkflowInput): Pro
         await sleep(attempt.retryInMs ?? 1_000);
         continue;
       }
-      if (attempt.outcome === 'skipped') return result('cancelled');
+      if (attempt.outcome === 'skipped') return result(attempt.deliveryStatus ?? 'cancelled');
       made++;
       last = attempt;
       if (attempt.outcome === 'succeeded') return result('succeeded');

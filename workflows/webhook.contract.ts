@@ -47,6 +47,8 @@ export interface AttemptResult {
   failure?: FailedAttempt;
   /** For `throttled`. */
   retryInMs?: number;
+  /** For `skipped`: what the delivery row now says (failed: recoverable once the endpoint is enabled again). */
+  deliveryStatus?: 'failed' | 'cancelled';
 }
 
 export type DeliveryFinalStatus = 'succeeded' | 'failed' | 'cancelled';

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './connect';
+import { recordEndpointFailure, recordEndpointSuccess } from './webhook-endpoint.repository';
 import type {
   AttemptOutcome,
   AttemptTrigger,
@@ -85,13 +86,19 @@ export interface AttemptRecord {
   durationMs: number;
   outcome: AttemptOutcome;
   statusCode: number | null;
+  retryAfterMs: number | null;
   error: string | null;
   responseBody: string | null;
 }
 
-/** Logs one attempt and moves the delivery on (delivered on success) in one transaction. */
+/**
+ * Logs one attempt, moves the delivery on (delivered on success) and counts it into the endpoint's failure streak
+ * (reset on success), all in one transaction: a retried activity finds all of it done or none of it.
+ */
 export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    if (a.outcome === 'succeeded') await recordEndpointSuccess(tx, a.endpointId);
+    else await recordEndpointFailure(tx, a.endpointId);
     await tx
       .insertInto('webhook_attempts')
       .values({
@@ -104,6 +111,7 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
         duration_ms: a.durationMs,
         outcome: a.outcome,
         status_code: a.statusCode,
+        retry_after_ms: a.retryAfterMs,
         error: a.error,
         response_body: a.responseBody,
       })

@@ -126,16 +126,15 @@ export async function recordEndpointFailure(
     .executeTakeFirst();
 }
 
-/** Disables an enabled endpoint; true when this call did it (so the caller emits endpoint.disabled once). */
-export async function disableEndpoint(db: Executor, id: number, reason: string): Promise<boolean> {
-  const row = await db
+/** Disables the endpoint if enabled; returns its row afterwards (whoever disabled it), undefined when it is gone. */
+export async function disableEndpoint(db: Executor, id: number, reason: string): Promise<WebhookEndpointRow | undefined> {
+  await db
     .updateTable('webhook_endpoints')
     .set({ enabled: false, disabled_reason: reason, disabled_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where('enabled', '=', true)
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return findEndpoint(db, id);
 }
 
 /**

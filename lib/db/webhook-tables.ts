@@ -85,6 +85,7 @@ export interface WebhookAttemptTable {
   duration_ms: number;
   outcome: AttemptOutcome;
   status_code: number | null;
+  retry_after_ms: number | null;
   error: string | null;
   response_body: string | null;
 }
