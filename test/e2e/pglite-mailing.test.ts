@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startStack, waitFor, type Stack } from '../support/stack';
+import { startTestReceiver, type TestReceiver } from '../support/webhook-receiver';
+import { createEndpoint, received, registerType, postEvent, verify, waitDelivery } from '../support/webhooks';
 
 // Smoke subset of the e2e tests on the embedded PGlite database (what `npm start` uses without DATABASE_URL):
-// API and worker share one single-connection pool, and a mailing still runs end to end.
+// API and worker share one single-connection pool, and a mailing and webhook deliveries still run end to end.
 let s: Stack;
+let rx: TestReceiver;
 before(async () => {
-  s = await startStack({ embedded: true });
+  [s, rx] = await Promise.all([startStack({ embedded: true }), startTestReceiver()]);
 });
 after(async () => {
   await s?.close();
+  await rx?.close();
 });
 
 test('on PGlite: clients and a filtered mailing through the API, edits, progress and statistics', async () => {
@@ -34,4 +38,21 @@ test('on PGlite: clients and a filtered mailing through the API, edits, progress
   assert.ok([...byPhone.values()].every((d) => d.length === 1 && d[0].text === 'PGlite now'));
   const overview = await s.http('GET', '/api/v1/stats/mailings');
   assert.equal(overview.body.totals.sent, 8);
+});
+
+test('on PGlite: webhook fan-out, a retried delivery, and the mailing events', async () => {
+  await registerType(s, 'order.created');
+  const endpoint = await createEndpoint(s, rx, '/pglite', { event_types: ['order.*', 'mailing.completed'] });
+  rx.script('/pglite', [{ status: 500 }]);
+  const event = await postEvent(s, 'order.created', { id: 'p-1' }, 'p-1');
+  const delivery = await waitDelivery(s, event.id, endpoint.id, 'succeeded', 30_000);
+  assert.equal(delivery.attempts, 2);
+  const requests = await received(rx, '/pglite', 2);
+  assert.equal(verify(endpoint.secret, requests[1]).type, 'order.created');
+  assert.equal((await postEvent(s, 'order.created', { id: 'p-1' }, 'p-1')).duplicate, true);
+  const mailing = await s.http('POST', '/api/v1/mailings', {
+    text: 'PGlite events', starts_at: new Date(Date.now() - 1000).toISOString(), ends_at: new Date(Date.now() + 3_600_000).toISOString(), filter: { tags: ['go'] },
+  });
+  assert.equal(mailing.status, 201);
+  await waitFor(() => rx.received('/pglite').some((r) => verify(endpoint.secret, r).type === 'mailing.completed'), 60_000, 'mailing.completed');
 });
