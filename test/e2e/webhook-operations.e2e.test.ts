@@ -128,6 +128,18 @@ describe('webhook operations end to end', () => {
     assert.ok(overall.body.latency_ms.p50 >= 0 && overall.body.latency_ms.p99 >= overall.body.latency_ms.p50);
   });
 
+  test('a rate limit spaces deliveries to an endpoint', async () => {
+    const endpoint = await createEndpoint(s, rx, '/limited', { event_types: ['ping.sent'], rate_limit_per_s: 2 });
+    await createEndpoint(s, rx, '/unlimited', { event_types: ['ping.sent'] });
+    for (let i = 0; i < 6; i++) await postEvent(s, 'ping.sent', { n: `limited-${i}` });
+    const requests = await received(rx, '/limited', 6, 30_000);
+    const times = requests.map((r) => r.at).sort((a, b) => a - b);
+    // 2 per second: six deliveries need at least 5 gaps of 500 ms (a little slack for clocks).
+    assert.ok(times[5] - times[0] >= 2_300, `spread over ${times[5] - times[0]} ms`);
+    const free = (await received(rx, '/unlimited', 6)).map((r) => r.at).sort((a, b) => a - b);
+    assert.ok(free[5] - free[0] < times[5] - times[0], 'the other endpoint is not held back');
+  });
+
   test('mailings emit mailing.started, message.failed and mailing.completed', async () => {
     const endpoint = await createEndpoint(s, rx, '/mailings', { event_types: ['mailing.*', 'message.failed'] });
     await s.tdb.db

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createWebhookReceiver, type WebhookEvent } from '../../examples/webhook-receiver/receiver';
 import { ENDPOINT_ID_ATTRIBUTE } from '../../lib/temporal/search-attributes';
 import { startStack, waitFor, type Stack } from '../support/stack';
 import { startTestReceiver, type TestReceiver } from '../support/webhook-receiver';
@@ -105,6 +108,45 @@ describe('webhooks end to end (HTTP API + Temporal dev server + PostgreSQL + loc
     assert.equal(request.headers['webhook-signature'].split(' ').length, 2);
     assert.equal(verify(rotated.body.secret, request).type, 'invoice.paid');
     assert.equal(verify(endpoint.secret, request).type, 'invoice.paid');
+  });
+
+  test('rotation keeps at most 10 old secrets signing', async () => {
+    const endpoint = await createEndpoint(s, rx, '/rotate-many', { event_types: ['invoice.paid'] });
+    let latest = endpoint.secret;
+    for (let i = 0; i < 12; i++) latest = (await s.http('POST', `/api/v1/webhooks/endpoints/${endpoint.id}/secret/rotate`, {})).body.secret;
+    await postEvent(s, 'invoice.paid', { n: 'many' });
+    const [request] = await received(rx, '/rotate-many');
+    assert.equal(request.headers['webhook-signature'].split(' ').length, 11, 'the current secret and 10 old ones');
+    assert.equal(verify(latest, request).type, 'invoice.paid');
+    assert.throws(() => verify(endpoint.secret, request), 'the oldest secret no longer signs');
+  });
+
+  test('the example receiver (examples/webhook-receiver) accepts Relay deliveries and dedupes a resend', async () => {
+    const secret = `whsec_${Buffer.alloc(24, 9).toString('base64')}`;
+    const events: WebhookEvent[] = [];
+    const answers: number[] = [];
+    const handler = createWebhookReceiver({ secrets: [secret], onEvent: (e) => void events.push(e) });
+    const server = http.createServer((req, res) => {
+      res.on('finish', () => answers.push(res.statusCode));
+      handler(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const r = await s.http('POST', '/api/v1/webhooks/endpoints', { url, event_types: ['invoice.paid'], secret });
+      assert.equal(r.status, 201);
+      const event = await postEvent(s, 'invoice.paid', { n: 'example' });
+      const delivery = await waitDelivery(s, event.id, r.body.id, 'succeeded');
+      assert.equal(events.length, 1);
+      assert.deepEqual([events[0].id, events[0].type, events[0].data], [`msg_${event.id}`, 'invoice.paid', { n: 'example' }]);
+      assert.equal((await s.http('POST', `/api/v1/webhooks/deliveries/${delivery.id}/resend`)).status, 202);
+      await waitFor(() => answers.length === 2, 30_000, 'the resend answered');
+      assert.deepEqual(answers, [204, 200], 'the resend is recognised as a duplicate');
+      assert.equal(events.length, 1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('secrets are stored encrypted and never returned after creation', async () => {
