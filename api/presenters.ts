@@ -2,7 +2,7 @@
 import type { ApiKeyRow, ClientRow, MailingRow, MessageRow } from '../lib/db/database';
 import { mailingWorkflowId, type MailingProgress } from '../workflows/mailing.contract';
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export const presentClient = (c: ClientRow) => ({
   id: c.id,

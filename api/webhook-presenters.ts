@@ -3,8 +3,8 @@ import type { WebhookStats } from '../lib/db/webhook-stats.repository';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow, WebhookEventTypeRow } from '../lib/db/webhook-tables';
 import { webhookMessageId } from '../lib/webhooks/signing';
 import { deliveryWorkflowId } from '../workflows/webhook.contract';
+import { iso } from './presenters';
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 export const presentEndpoint = (e: WebhookEndpointRow) => ({
   id: e.id,

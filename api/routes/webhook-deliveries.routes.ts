@@ -11,6 +11,7 @@ import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
 import {
   AttemptListQuery,
+  toAttemptFilter,
   AttemptPage,
   DeliveryListQuery,
   DeliveryPage,
@@ -68,16 +69,7 @@ export function webhookDeliveryRoutes(deps: WebhookRouteDeps, registry: OpenAPIR
     params: IdParams, query: AttemptListQuery, response: { status: 200, schema: AttemptPage, description: 'A page of attempts' }, errors: [404],
     handler: async ({ params, query }) => {
       await loadEndpoint(db, params.id);
-      const rows = await listAttempts(db, {
-        endpointId: params.id,
-        outcome: query.outcome,
-        statusCode: query.status_code,
-        eventType: query.event_type,
-        since: query.since ? new Date(query.since) : undefined,
-        until: query.until ? new Date(query.until) : undefined,
-        cursor: query.cursor,
-        limit: query.limit,
-      });
+      const rows = await listAttempts(db, { ...toAttemptFilter(query), endpointId: params.id });
       return toPage(rows, query.limit, presentAttempt);
     },
   });

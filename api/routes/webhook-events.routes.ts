@@ -12,6 +12,7 @@ import { IdParams, toPage } from '../schemas/common.schemas';
 import {
   AcceptedEventSchema,
   AttemptListQuery,
+  toAttemptFilter,
   AttemptPage,
   CreateEventBody,
   CreateEventTypeBody,
@@ -110,15 +111,7 @@ export function webhookEventRoutes(deps: WebhookRouteDeps, registry: OpenAPIRegi
     params: IdParams, query: AttemptListQuery, response: { status: 200, schema: AttemptPage, description: 'A page of attempts' }, errors: [404],
     handler: async ({ params, query }) => {
       if (!(await findEvent(db, params.id))) throw new NotFoundError(`event ${params.id}`);
-      const rows = await listAttempts(db, {
-        eventId: params.id,
-        outcome: query.outcome,
-        statusCode: query.status_code,
-        since: query.since ? new Date(query.since) : undefined,
-        until: query.until ? new Date(query.until) : undefined,
-        cursor: query.cursor,
-        limit: query.limit,
-      });
+      const rows = await listAttempts(db, { ...toAttemptFilter(query), eventId: params.id });
       return toPage(rows, query.limit, presentAttempt);
     },
   });

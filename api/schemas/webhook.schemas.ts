@@ -203,6 +203,17 @@ export const AttemptListQuery = z.object({
   ...PaginationQuery,
 });
 
+/** The attempt-log query as the repository's filter. */
+export const toAttemptFilter = (q: z.infer<typeof AttemptListQuery>) => ({
+  outcome: q.outcome,
+  statusCode: q.status_code,
+  eventType: q.event_type,
+  since: q.since ? new Date(q.since) : undefined,
+  until: q.until ? new Date(q.until) : undefined,
+  cursor: q.cursor,
+  limit: q.limit,
+});
+
 export const TestEndpointBody = z.object({ message: z.string().max(500).default('Test event from Relay') }).strict().openapi('TestWebhookEndpoint');
 export const TestResultSchema = z
   .object({
