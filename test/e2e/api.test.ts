@@ -29,6 +29,19 @@ describe('API: auth, errors, clients, documentation', () => {
     assert.ok(doc.body.paths['/api/v1/mailings'].post, 'mailing create documented');
     assert.ok(doc.body.paths['/api/v1/mailings/{id}/stats'].get, 'stats documented');
     assert.ok(doc.body.components.schemas.CreateMailing, 'request schema from zod');
+    for (const [path, method] of [
+      ['/api/v1/webhooks/endpoints', 'post'],
+      ['/api/v1/webhooks/endpoints/{id}/secret/rotate', 'post'],
+      ['/api/v1/webhooks/events', 'post'],
+      ['/api/v1/webhooks/event-types', 'get'],
+      ['/api/v1/webhooks/deliveries/{id}/resend', 'post'],
+      ['/api/v1/webhooks/endpoints/{id}/recover', 'post'],
+      ['/api/v1/webhooks/endpoints/{id}/attempts', 'get'],
+      ['/api/v1/webhooks/stats', 'get'],
+    ]) {
+      assert.ok(doc.body.paths[path]?.[method], `${method} ${path} documented`);
+    }
+    assert.ok(doc.body.components.schemas.CreateWebhookEndpoint.properties.timeout_ms, 'webhook schemas from zod');
     const docs = await fetch(`${s.api.url}/docs/`);
     assert.equal(docs.status, 200);
     assert.match(await docs.text(), /swagger-ui/i);
