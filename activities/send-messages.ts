@@ -14,7 +14,9 @@ import {
 import type { SendMessagesInput, SendMessagesResult } from '../workflows/mailing.contract';
 import { MailingNotFoundError, ProviderUnavailableError } from './errors';
 import type { SmsProvider } from './sms-provider';
-import type { EventPublisher } from '../lib/webhooks/publisher';
+import { inTransaction } from '../lib/db/connect';
+import { recordEvent } from '../lib/db/webhook-event.repository';
+import { systemEvent, type EventPublisher } from '../lib/webhooks/publisher';
 
 export interface SendDeps {
   db: Db;
@@ -23,14 +25,18 @@ export interface SendDeps {
   events: EventPublisher;
 }
 
-/** Marks a message failed for good and tells webhook subscribers (`message.failed`); false when it was not pending. */
+/**
+ * Marks a message failed for good and records `message.failed` with its deliveries in the same transaction (so the
+ * event cannot be lost between the two), then starts the deliveries. False when the message was not pending.
+ */
 async function failMessage(deps: SendDeps, mailingId: number, message: ClaimedMessage, error: string): Promise<boolean> {
-  if (!(await markFailed(deps.db, message.id, error))) return false;
-  await deps.events.publishSystem(
-    'message.failed',
-    { mailingId, messageId: message.id, clientId: message.client_id, phone: message.phone, attempts: message.attempts, error },
-    { idempotencyKey: `message.failed:${message.id}` },
-  );
+  const payload = { mailingId, messageId: message.id, clientId: message.client_id, phone: message.phone, attempts: message.attempts, error };
+  const recorded = await inTransaction(deps.db, async (tx) => {
+    if (!(await markFailed(tx, message.id, error))) return null;
+    return recordEvent(tx, systemEvent('message.failed', payload, { idempotencyKey: `message.failed:${message.id}` }));
+  });
+  if (!recorded) return false;
+  await deps.events.dispatch(recorded.event, recorded.deliveries); // what fails here, the dispatch sweep starts
   return true;
 }
 

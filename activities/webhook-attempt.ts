@@ -1,7 +1,7 @@
 // One delivery attempt: load, sign, POST, log, and judge the endpoint's health.
 import { isIP } from 'node:net';
 import type { Client } from '@temporalio/client';
-import type { SecretBox } from '../lib/crypto/secret-box';
+import { SecretBoxError, type SecretBox } from '../lib/crypto/secret-box';
 import type { Db } from '../lib/db/connect';
 import { findAttempt, loadDeliveryContext, recordAttempt, setDeliveryStatus } from '../lib/db/webhook-delivery.repository';
 import { activeSecrets, disableEndpoint, findEndpoint, reserveRateSlot } from '../lib/db/webhook-endpoint.repository';
@@ -67,19 +67,21 @@ export async function attemptDelivery(deps: WebhookActivityDeps, input: AttemptI
     await setDeliveryStatus(db, delivery.id, 'failed', 'payload deleted by retention');
     return skipped('payload deleted by retention', 'failed');
   }
-  if (endpoint.rate_limit_per_s) {
-    const slot = await reserveRateSlot(db, endpoint.id, endpoint.rate_limit_per_s, MAX_RATE_WAIT_MS);
-    if ('retryInMs' in slot) return { outcome: 'throttled', statusCode: null, durationMs: 0, error: null, responseBody: null, retryInMs: slot.retryInMs };
-    if (slot.waitMs > 0) await new Promise((r) => setTimeout(r, slot.waitMs));
+  if (endpoint.rate_limit_per_s && !input.slotReserved) {
+    const waitMs = await reserveRateSlot(db, endpoint.id, endpoint.rate_limit_per_s);
+    // A far slot is waited for by the workflow (a durable timer), which then sends without reserving again.
+    if (waitMs > MAX_RATE_WAIT_MS) return { outcome: 'throttled', statusCode: null, durationMs: 0, error: null, responseBody: null, retryInMs: waitMs };
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   }
 
-  const secrets = (await activeSecrets(db, endpoint.id)).map((sealed) => deps.secretBox.open(sealed));
-  const body = webhookBody(event);
-  const signed = webhookHeaders(webhookMessageId(event.id), Math.floor(Date.now() / 1000), body, secrets);
   const startedAt = new Date();
-  const http = await send(deps.urlPolicy, endpoint, { ...endpoint.headers, ...signed }, body);
+  const body = webhookBody(event);
+  const secrets = await openSecrets(deps, endpoint.id);
+  const http: HttpAttempt = Array.isArray(secrets)
+    ? await send(deps.urlPolicy, endpoint, { ...endpoint.headers, ...webhookHeaders(webhookMessageId(event.id), Math.floor(Date.now() / 1000), body, secrets) }, body)
+    : { kind: 'network', error: secrets.error, durationMs: 0 };
   const result = judge(http, startedAt.getTime());
-  await recordAttempt(db, {
+  const fresh = await recordAttempt(db, {
     deliveryId: delivery.id,
     eventId: event.id,
     endpointId: endpoint.id,
@@ -93,6 +95,11 @@ export async function attemptDelivery(deps: WebhookActivityDeps, input: AttemptI
     error: result.error,
     responseBody: result.responseBody,
   });
+  if (!fresh) {
+    // Another run of this very attempt (an activity retried while the first still ran) logged it first: its word counts.
+    const first = await findAttempt(db, input.deliveryId, input.attempt);
+    if (first) return followUp(deps, endpoint, delivery.id, fromLog(first));
+  }
   logger.info(
     { deliveryId: delivery.id, eventId: event.id, endpointId: endpoint.id, attempt: input.attempt, outcome: result.outcome, statusCode: result.statusCode, durationMs: result.durationMs, error: result.error },
     'webhook attempt',
@@ -118,6 +125,17 @@ async function followUp(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow,
   if (reason === null || !(await disable(deps, endpoint, reason))) return result;
   await setDeliveryStatus(deps.db, deliveryId, 'failed');
   return { ...result, outcome: 'disabled' };
+}
+
+/** The endpoint's signing secrets, or why they cannot be used (another ENCRYPTION_KEY sealed them, say). */
+async function openSecrets(deps: WebhookActivityDeps, endpointId: number): Promise<string[] | { error: string }> {
+  try {
+    const secrets = (await activeSecrets(deps.db, endpointId)).map((sealed) => deps.secretBox.open(sealed));
+    return secrets.length > 0 ? secrets : { error: 'the endpoint has no signing secret' };
+  } catch (err) {
+    if (err instanceof SecretBoxError) return { error: `cannot open the signing secret: ${err.message}` };
+    throw err;
+  }
 }
 
 async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, headers: Record<string, string>, body: string): Promise<HttpAttempt> {

@@ -54,7 +54,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createIndex('webhook_events_idempotency_key_unique')
     .on('webhook_events')
-    .column('idempotency_key')
+    .columns(['source', 'idempotency_key'])
     .unique()
     .where(sql.ref('idempotency_key'), 'is not', null)
     .execute();
@@ -102,6 +102,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('error', 'text')
     .addColumn('response_body', 'text')
     .execute();
+  await db.schema.createIndex('webhook_attempts_delivery_attempt_unique').on('webhook_attempts').columns(['delivery_id', 'attempt']).unique().execute();
   await db.schema.createIndex('webhook_attempts_endpoint_idx').on('webhook_attempts').columns(['endpoint_id', 'id']).execute();
   await db.schema.createIndex('webhook_attempts_event_idx').on('webhook_attempts').columns(['event_id', 'id']).execute();
   await db.schema.createIndex('webhook_attempts_started_idx').on('webhook_attempts').column('started_at').execute();

@@ -23,11 +23,19 @@ export async function webhookDeliveryWorkflow(input: DeliveryWorkflowInput): Pro
   const maxAttempts = input.maxAttempts ?? MAX_ATTEMPTS;
   let made = 0;
   let last: AttemptResult | null = null;
+  let slotReserved = false;
   const result = (status: DeliveryResult['status']): DeliveryResult => ({ deliveryId, status, attempts: made, last });
   try {
     for (;;) {
-      const attempt: AttemptResult = await send.attemptDelivery({ deliveryId, attempt: input.firstAttempt + made, trigger });
+      const attempt: AttemptResult = await send.attemptDelivery({
+        deliveryId,
+        attempt: input.firstAttempt + made,
+        trigger,
+        ...(slotReserved ? { slotReserved } : {}),
+      });
+      slotReserved = attempt.outcome === 'throttled';
       if (attempt.outcome === 'throttled') {
+        // The endpoint's rate limit reserved a slot this far ahead: wait for it durably, then send.
         await sleep(attempt.retryInMs ?? 1_000);
         continue;
       }
@@ -35,7 +43,11 @@ export async function webhookDeliveryWorkflow(input: DeliveryWorkflowInput): Pro
       made++;
       last = attempt;
       if (attempt.outcome === 'succeeded') return result('succeeded');
-      if (attempt.outcome === 'disabled') return result('failed');
+      if (attempt.outcome === 'disabled') {
+        // 410 or five failing days: this delivery's attempts are over too.
+        await bookkeeping.exhaustDelivery({ deliveryId, notify: trigger !== 'test' });
+        return result('failed');
+      }
       const delay = nextRetryDelay(made, attempt.failure ?? { kind: 'http', statusCode: attempt.statusCode, retryAfterMs: null }, Math.random, maxAttempts);
       if (delay === null) {
         await bookkeeping.exhaustDelivery({ deliveryId, notify: trigger !== 'test' });

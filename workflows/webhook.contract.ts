@@ -28,6 +28,8 @@ export interface AttemptInput {
   deliveryId: number;
   attempt: number;
   trigger: AttemptTrigger;
+  /** The rate-limit slot was reserved by the `throttled` answer this attempt waited out. */
+  slotReserved?: boolean;
 }
 
 /**

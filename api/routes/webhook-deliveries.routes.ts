@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { Router } from 'express';
-import { findDelivery, findDeliveryHandle, listAttempts, listDeliveries, markDispatched } from '../../lib/db/webhook-delivery.repository';
+import { findDelivery, findDeliveryHandle, listAttempts, listDeliveries, markDispatched, setDeliveryStatus } from '../../lib/db/webhook-delivery.repository';
 import { recordEvent } from '../../lib/db/webhook-event.repository';
 import { webhookStats } from '../../lib/db/webhook-stats.repository';
 import { executeDeliveryWorkflow, startRecoverWorkflow } from '../../lib/temporal/webhook-workflows';
@@ -60,7 +60,9 @@ export function webhookDeliveryRoutes(deps: WebhookRouteDeps, registry: OpenAPIR
       if (!handle) throw new NotFoundError(`delivery ${params.id}`);
       const started = await withTemporal('resend', () => restartDelivery(db, temporal, options, handle, 'resend'));
       if (started === 'running') throw new ConflictError(`delivery ${params.id} is still being attempted; its workflow is running`);
-      return presentDelivery((await findDelivery(db, params.id))!);
+      const row = await findDelivery(db, params.id);
+      if (!row) throw new NotFoundError(`delivery ${params.id}`);
+      return presentDelivery(row);
     },
   });
 
@@ -87,10 +89,13 @@ export function webhookDeliveryRoutes(deps: WebhookRouteDeps, registry: OpenAPIR
         onlyEndpointId: endpoint.id,
       });
       const delivery = recorded.deliveries[0];
+      if (!delivery) throw new NotFoundError(`webhook endpoint ${params.id}`); // deleted meanwhile
       const ref = { deliveryId: delivery.id, eventId: recorded.event.id, endpointId: endpoint.id, eventType: 'webhook.test' };
-      await markDispatched(db, [delivery.id]);
+      await markDispatched(db, [delivery.id]); // this request runs it; the sweep must never start it later
       const result = await withTemporal('test', () => executeDeliveryWorkflow(temporal, options, ref, { trigger: 'test', firstAttempt: 1, maxAttempts: 1 })).catch(
-        (err: unknown) => {
+        async (err: unknown) => {
+          // The delivery of a test that never ran is over: it must not wait for the dispatch sweep.
+          await setDeliveryStatus(db, delivery.id, 'cancelled', 'the test did not run');
           if (err instanceof WorkflowFailedError) throw new ServiceUnavailableError('The test did not complete in time (is a worker running?).', err);
           throw err;
         },

@@ -11,7 +11,7 @@ export interface DedupeStore {
 export interface MemoryDedupeOptions {
   /** Ids kept at most; the oldest are forgotten first. Default 10,000. */
   maxIds?: number;
-  /** How long an id is remembered. Default 24 h (longer than Relay's retry schedule). */
+  /** How long an id is remembered. Default 48 h: longer than Relay's retry schedule (27 h 35 min nominal, up to ~33 h with jitter). */
   ttlMs?: number;
   /** Clock, injectable for tests. */
   now?: () => number;
@@ -20,7 +20,7 @@ export interface MemoryDedupeOptions {
 /** Bounded, process-local store: forgets ids after `ttlMs` or when more than `maxIds` are kept. */
 export function createMemoryDedupeStore(options: MemoryDedupeOptions = {}): DedupeStore {
   const maxIds = options.maxIds ?? 10_000;
-  const ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
+  const ttlMs = options.ttlMs ?? 48 * 60 * 60 * 1000;
   const now = options.now ?? Date.now;
   // id -> expiry. A Map iterates in insertion order and the TTL is constant, so the first entries expire first.
   const seen = new Map<string, number>();

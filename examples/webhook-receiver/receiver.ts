@@ -17,7 +17,7 @@ export interface WebhookReceiverOptions {
   secrets: string[];
   /** Your work. Resolve to acknowledge (204); throw to get a 500 and Relay's retry of the same id. */
   onEvent: (event: WebhookEvent) => Promise<void> | void;
-  /** Defaults to a bounded in-memory store (10,000 ids, 24 h). */
+  /** Defaults to a bounded in-memory store (10,000 ids, 48 h). */
   dedupe?: DedupeStore;
   /** Larger bodies get a 413. Default 1 MiB. */
   maxBodyBytes?: number;

@@ -22,3 +22,11 @@ export function createDb(url: string, options: { max?: number } = {}): Db {
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/**
+ * Runs `work` in a transaction: the caller's when `db` already is one (so repositories compose inside a transaction
+ * a route or an activity owns), a new one otherwise.
+ */
+export async function inTransaction<T>(db: Executor, work: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}

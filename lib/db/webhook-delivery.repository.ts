@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './connect';
+import { inTransaction, type Executor } from './connect';
 import { recordEndpointFailure, recordEndpointSuccess } from './webhook-endpoint.repository';
 import type {
   AttemptOutcome,
@@ -92,14 +92,12 @@ export interface AttemptRecord {
 }
 
 /**
- * Logs one attempt, moves the delivery on (delivered on success) and counts it into the endpoint's failure streak
+ * Logs one attempt (once: unique per delivery and number; false when it was already logged), moves the delivery on (delivered on success) and counts it into the endpoint's failure streak
  * (reset on success), all in one transaction: a retried activity finds all of it done or none of it.
  */
-export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    if (a.outcome === 'succeeded') await recordEndpointSuccess(tx, a.endpointId);
-    else await recordEndpointFailure(tx, a.endpointId);
-    await tx
+export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const logged = await tx
       .insertInto('webhook_attempts')
       .values({
         delivery_id: a.deliveryId,
@@ -115,7 +113,12 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
         error: a.error,
         response_body: a.responseBody,
       })
-      .execute();
+      .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!logged) return false; // a concurrent run of the same attempt logged it first
+    if (a.outcome === 'succeeded') await recordEndpointSuccess(tx, a.endpointId);
+    else await recordEndpointFailure(tx, a.endpointId);
     await tx
       .updateTable('webhook_deliveries')
       .set({
@@ -129,6 +132,7 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<voi
       })
       .where('id', '=', a.deliveryId)
       .execute();
+    return true;
   });
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './connect';
+import { inTransaction, type Executor } from './connect';
 import type { WebhookEndpointRow } from './webhook-tables';
 
 /** After a rotation the previous secret keeps signing beside the new one for this long. */
@@ -19,7 +19,7 @@ export interface EndpointFields {
 
 /** Inserts the endpoint and its first (sealed) secret together. */
 export async function insertEndpoint(db: Executor, fields: EndpointFields, sealedSecret: string): Promise<WebhookEndpointRow> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const row = await tx
       .insertInto('webhook_endpoints')
       .values({ ...fields, headers: JSON.stringify(fields.headers) })
@@ -77,7 +77,9 @@ export async function activeSecrets(db: Executor, endpointId: number): Promise<s
 
 /** The current secret gets a 24 h expiry and the new one becomes current; at most MAX_OLD_SECRETS old ones stay. */
 export async function rotateSecret(db: Executor, endpointId: number, sealedSecret: string): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
+    // Serialises rotations of one endpoint: two at once would otherwise both leave a current secret.
+    await tx.selectFrom('webhook_endpoints').select('id').where('id', '=', endpointId).forUpdate().execute();
     await tx
       .updateTable('webhook_endpoint_secrets')
       .set({ expires_at: sql<Date>`now() + ${`${SECRET_ROTATION_GRACE_MS} milliseconds`}::interval` })
@@ -138,23 +140,16 @@ export async function disableEndpoint(db: Executor, id: number, reason: string):
 }
 
 /**
- * Rate limiting shared by every worker: reserves the endpoint's next send slot (1/rate seconds apart) when it is at
- * most `maxWaitMs` away. Returns the wait before the reserved slot, or { retryInMs } when no slot is that close.
+ * Rate limiting shared by every worker: reserves the endpoint's next send slot (1/rate seconds after the previous
+ * one) and returns how long until it. The reservation is the queue: a caller told to wait sleeps (a durable timer
+ * when it is long) and then sends without reserving again.
  */
-export async function reserveRateSlot(
-  db: Executor,
-  id: number,
-  ratePerSecond: number,
-  maxWaitMs: number,
-): Promise<{ waitMs: number } | { retryInMs: number }> {
+export async function reserveRateSlot(db: Executor, id: number, ratePerSecond: number): Promise<number> {
   const spacing = `${1000 / ratePerSecond} milliseconds`;
   const reserved = await sql<{ wait_ms: number }>`
     update webhook_endpoints
        set rate_next_at = greatest(coalesce(rate_next_at, now()), now()) + ${spacing}::interval
-     where id = ${id} and coalesce(rate_next_at, now()) <= now() + ${`${maxWaitMs} milliseconds`}::interval
+     where id = ${id}
      returning greatest(0, extract(epoch from (rate_next_at - ${spacing}::interval - now())) * 1000)::float8 as wait_ms`.execute(db);
-  if (reserved.rows[0]) return { waitMs: Math.ceil(reserved.rows[0].wait_ms) };
-  const next = await sql<{ ms: number }>`
-    select greatest(0, extract(epoch from (rate_next_at - now())) * 1000)::float8 as ms from webhook_endpoints where id = ${id}`.execute(db);
-  return { retryInMs: Math.max(1, Math.ceil((next.rows[0]?.ms ?? 0) - maxWaitMs)) };
+  return Math.ceil(reserved.rows[0]?.wait_ms ?? 0);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './connect';
+import { inTransaction, type Executor } from './connect';
 import type { EventSource, WebhookDeliveryRow, WebhookEventRow } from './webhook-tables';
 
 /** The same idempotency key within this period returns the first event instead of a new one. */
@@ -18,7 +18,7 @@ export interface NewEvent {
 
 export interface RecordedEvent {
   event: WebhookEventRow;
-  /** false when the idempotency key returned an earlier event. */
+  /** false when the idempotency key returned an earlier event (keys are per source: API callers cannot shadow Relay's own). */
   created: boolean;
   deliveries: Pick<WebhookDeliveryRow, 'id' | 'endpoint_id' | 'dispatched_at'>[];
 }
@@ -28,13 +28,14 @@ export interface RecordedEvent {
  * in one transaction. A key seen in the last 24 h returns the first event and its deliveries, and fans out nothing new.
  */
 export async function recordEvent(db: Executor, input: NewEvent): Promise<RecordedEvent> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const key = input.idempotencyKey ?? null;
     if (key !== null) {
       // A key older than the window is free again.
       await tx
         .updateTable('webhook_events')
         .set({ idempotency_key: null })
+        .where('source', '=', input.source)
         .where('idempotency_key', '=', key)
         .where('created_at', '<', sql<Date>`now() - ${`${IDEMPOTENCY_WINDOW_HOURS} hours`}::interval`)
         .execute();
@@ -42,11 +43,16 @@ export async function recordEvent(db: Executor, input: NewEvent): Promise<Record
     const inserted = await tx
       .insertInto('webhook_events')
       .values({ type: input.type, payload: JSON.stringify(input.payload ?? null), source: input.source, idempotency_key: key })
-      .onConflict((oc) => oc.column('idempotency_key').where('idempotency_key', 'is not', null).doNothing())
+      .onConflict((oc) => oc.columns(['source', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!inserted) {
-      const event = await tx.selectFrom('webhook_events').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+      const event = await tx
+        .selectFrom('webhook_events')
+        .selectAll()
+        .where('source', '=', input.source)
+        .where('idempotency_key', '=', key)
+        .executeTakeFirstOrThrow();
       const deliveries = await tx
         .selectFrom('webhook_deliveries')
         .select(['id', 'endpoint_id', 'dispatched_at'])

@@ -19,6 +19,7 @@ import {
   type DeliveryWorkflowInput,
   type RecoverWorkflowInput,
 } from '../../workflows/webhook.contract';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { ENDPOINT_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, KIND_ATTRIBUTE } from './search-attributes';
 
 export interface WebhookWorkflowOptions {
@@ -86,13 +87,14 @@ export async function executeDeliveryWorkflow(client: Client, options: WebhookWo
   return client.workflow.execute(WEBHOOK_DELIVERY_WORKFLOW_TYPE, { ...deliveryStartOptions(options, d, run, false), workflowExecutionTimeout: 90_000 });
 }
 
-/** Whether the delivery's workflow is running now. */
+/** Whether the delivery's workflow is running now (false when it never ran); Temporal being down throws. */
 export async function deliveryRunning(client: Client, eventId: number, endpointId: number): Promise<boolean> {
   try {
     const description = await client.workflow.getHandle(deliveryWorkflowId(eventId, endpointId)).describe();
     return description.status.name === 'RUNNING';
-  } catch {
-    return false;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 

@@ -22,6 +22,15 @@ export interface EventPublisher {
   dispatch(event: { id: number; type: string }, deliveries: RecordedEvent['deliveries']): Promise<number>;
 }
 
+/** A typed system event, ready for recordEvent (e.g. inside the transaction of the change it reports: an outbox). */
+export function systemEvent<T extends SystemEventType>(
+  type: T,
+  payload: SystemEventPayload<T>,
+  options: { idempotencyKey: string; excludeEndpointId?: number },
+): NewEvent {
+  return { type, payload, source: 'system', idempotencyKey: options.idempotencyKey, excludeEndpointId: options.excludeEndpointId };
+}
+
 export function createEventPublisher(deps: { db: Db; client: Client; options: WebhookWorkflowOptions; logger: Logger }): EventPublisher {
   const { db, client, options, logger } = deps;
 
@@ -65,7 +74,6 @@ export function createEventPublisher(deps: { db: Db; client: Client; options: We
   return {
     publish,
     dispatch,
-    publishSystem: (type, payload, opts) =>
-      publish({ type, payload, source: 'system', idempotencyKey: opts.idempotencyKey, excludeEndpointId: opts.excludeEndpointId }),
+    publishSystem: (type, payload, opts) => publish(systemEvent(type, payload, opts)),
   };
 }

@@ -35,13 +35,19 @@ export async function restartDelivery(
     // A delivery already final (its last write done) has a workflow about to close: give it a moment.
     if (d.status === 'pending' || !(await closesSoon(client, d))) return 'running';
   }
+  // Pending before the start (the new run's first write must not be overwritten), back as it was if the start fails.
   await setDeliveryStatus(db, d.id, 'pending');
-  const started = await startDeliveryWorkflow(
-    client,
-    options,
-    { deliveryId: d.id, eventId: d.event_id, endpointId: d.endpoint_id, eventType: d.event_type },
-    { trigger, firstAttempt: d.attempts + 1 },
-    true,
-  );
-  return started === 'started' ? 'started' : 'running';
+  try {
+    const started = await startDeliveryWorkflow(
+      client,
+      options,
+      { deliveryId: d.id, eventId: d.event_id, endpointId: d.endpoint_id, eventType: d.event_type },
+      { trigger, firstAttempt: d.attempts + 1 },
+      true,
+    );
+    return started === 'started' ? 'started' : 'running';
+  } catch (err) {
+    await setDeliveryStatus(db, d.id, d.status);
+    throw err;
+  }
 }

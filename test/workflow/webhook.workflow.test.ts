@@ -323,7 +323,10 @@ describe('webhook delivery workflow (time-skipping)', () => {
     );
     const fanOut = await tdb.db.selectFrom('webhook_deliveries').select('endpoint_id').where('event_id', '=', disabled[0].id).execute();
     assert.deepEqual(fanOut, [], 'the disabled endpoint does not hear about itself');
-    assert.equal((await eventsOfType('message.attempt.exhausted')).length, 0);
+    // The delivery's attempts are over too: message.attempt.exhausted, once.
+    const exhausted = (await eventsOfType('message.attempt.exhausted')).filter((e) => (e.payload as { deliveryId: number }).deliveryId === deliveryId);
+    assert.equal(exhausted.length, 1);
+    assert.equal((exhausted[0].payload as { lastStatusCode: number }).lastStatusCode, 410);
   });
 
   test('an endpoint failing for over 5 days (>= 5 failures) is disabled by its next failure', async () => {
