@@ -210,6 +210,23 @@ describe('webhook delivery workflow (time-skipping)', () => {
     exhaustedHistory = await handle.fetchHistory();
   });
 
+  test('a rate-limit slot far ahead is waited out by a durable timer, then sent once without re-reserving', async () => {
+    const p = freshPath('rate-limited');
+    const endpoint = await createEndpoint(p, { rate_limit_per_s: 1 });
+    // Pretend an hour of slots is already taken.
+    await sql`update webhook_endpoints set rate_next_at = now() + interval '1 hour' where id = ${endpoint.id}`.execute(tdb.db);
+    const { deliveryId, handle } = await publishTo(endpoint);
+    const res = await result(handle);
+    assert.equal(res.status, 'succeeded');
+    assert.equal(res.attempts, 1);
+    const timers = await timerDelays(handle);
+    assert.equal(timers.length, 1, 'one wait: a second reservation would have queued another hour');
+    const [timer] = timers;
+    assert.ok(timer >= 3_590_000 && timer <= 3_600_000, `waited ${timer} ms for the reserved slot`);
+    assert.equal(receiver.received(p).length, 1);
+    assert.equal((await attemptRows(deliveryId)).length, 1);
+  });
+
   test('success after two failures: 3 attempts, 2 timers, delivered, the failure streak reset', async () => {
     const p = freshPath('flaky');
     receiver.script(p, [{ status: 500 }, { status: 500 }, { status: 200, body: 'ok' }]);
