@@ -103,11 +103,13 @@ export async function rotateSecret(db: Executor, endpointId: number, sealedSecre
   });
 }
 
+/** Ends the failure streak. Writes only when something changes (or once a minute), so busy endpoints' rows stay cool. */
 export async function recordEndpointSuccess(db: Executor, id: number): Promise<void> {
   await db
     .updateTable('webhook_endpoints')
     .set({ failing_since: null, failure_count: 0, last_success_at: sql<Date>`now()` })
     .where('id', '=', id)
+    .where(sql<boolean>`(failure_count <> 0 or failing_since is not null or last_success_at is null or last_success_at < now() - interval '1 minute')`)
     .execute();
 }
 
