@@ -15,6 +15,7 @@ import type { SendMessagesInput, SendMessagesResult } from '../workflows/mailing
 import { MailingNotFoundError, ProviderUnavailableError } from './errors';
 import type { SmsProvider } from './sms-provider';
 import { inTransaction } from '../lib/db/connect';
+import { runPool } from '../lib/run-pool';
 import { recordEvent } from '../lib/db/webhook-event.repository';
 import { systemEvent, type EventPublisher } from '../lib/webhooks/publisher';
 
@@ -54,14 +55,6 @@ export const looksLikeOutage = (outcome: { kind: string; status?: number }): boo
 export const breakerThreshold = (concurrency: number): number => Math.min(Math.max(5, concurrency), 20);
 
 const SENT_FLUSH_SIZE = 50;
-
-async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(workers);
-}
 
 /**
  * Claims due messages of some timezones in batches and sends them, until none is due, the deadline

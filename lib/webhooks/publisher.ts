@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
 import { markDispatched } from '../db/webhook-delivery.repository';
+import { runPool } from '../run-pool';
 import { recordEvent, type NewEvent, type RecordedEvent } from '../db/webhook-event.repository';
 import type { Logger } from '../logger';
 import { startDeliveryWorkflow, type WebhookWorkflowOptions } from '../temporal/webhook-workflows';
@@ -35,11 +36,12 @@ export function createEventPublisher(deps: { db: Db; client: Client; options: We
   const { db, client, options, logger } = deps;
 
   const dispatch: EventPublisher['dispatch'] = async (event, deliveries) => {
-    const queue = deliveries.filter((d) => d.dispatched_at === null);
     const done: number[] = [];
     let failure: unknown;
-    const runner = async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) {
+    await runPool(
+      deliveries.filter((d) => d.dispatched_at === null),
+      DISPATCH_CONCURRENCY,
+      async (d) => {
         try {
           await startDeliveryWorkflow(
             client,
@@ -51,9 +53,8 @@ export function createEventPublisher(deps: { db: Db; client: Client; options: We
         } catch (err) {
           failure = err;
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DISPATCH_CONCURRENCY, queue.length) }, runner));
+      },
+    );
     await markDispatched(db, done);
     if (failure !== undefined) {
       // The rows are committed: the dispatch sweep (a Schedule, every minute) starts what failed here.
