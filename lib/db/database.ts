@@ -1,10 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CreatedAt, Json, Timestamp, UpdatedAt } from './column-types';
 import type { WebhookTables } from './webhook-tables';
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
-type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, string, string>;
 
 export type MessageStatus = 'pending' | 'sent' | 'failed' | 'expired' | 'cancelled';
 export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'sent', 'failed', 'expired', 'cancelled'];
