@@ -7,6 +7,7 @@ import { findAttempt, loadDeliveryContext, recordAttempt, setDeliveryStatus } fr
 import { activeSecrets, disableEndpoint, findEndpoint, reserveRateSlot } from '../lib/db/webhook-endpoint.repository';
 import type { WebhookAttemptRow, WebhookEndpointRow } from '../lib/db/webhook-tables';
 import type { Logger } from '../lib/logger';
+import type { WebhookWorkflowOptions } from '../lib/temporal/webhook-workflows';
 import { assertSafeUrl, guardedLookup, UnsafeUrlError, type UrlPolicy } from '../lib/net/ssrf';
 import type { EventPublisher } from '../lib/webhooks/publisher';
 import { parseRetryAfter } from '../lib/webhooks/retry-after';
@@ -26,7 +27,7 @@ export interface WebhookActivityDeps {
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
   events: EventPublisher;
-  temporal: { client: Client; options: import('../lib/temporal/webhook-workflows').WebhookWorkflowOptions };
+  temporal: { client: Client; options: WebhookWorkflowOptions };
 }
 
 const GONE_REASON = 'the endpoint answered 410 Gone';

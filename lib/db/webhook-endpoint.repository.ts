@@ -113,12 +113,9 @@ export async function recordEndpointSuccess(db: Executor, id: number): Promise<v
     .execute();
 }
 
-/** Counts one failed attempt into the streak; returns the streak (start, length) or undefined when the endpoint is gone. */
-export async function recordEndpointFailure(
-  db: Executor,
-  id: number,
-): Promise<Pick<WebhookEndpointRow, 'failing_since' | 'failure_count' | 'enabled'> | undefined> {
-  return db
+/** Counts one failed attempt into the streak (the attempt's follow-up reads it back to judge auto-disable). */
+export async function recordEndpointFailure(db: Executor, id: number): Promise<void> {
+  await db
     .updateTable('webhook_endpoints')
     .set((eb) => ({
       failing_since: sql<Date>`coalesce(failing_since, now())`,
@@ -126,8 +123,7 @@ export async function recordEndpointFailure(
       last_failure_at: sql<Date>`now()`,
     }))
     .where('id', '=', id)
-    .returning(['failing_since', 'failure_count', 'enabled'])
-    .executeTakeFirst();
+    .execute();
 }
 
 /** Disables the endpoint if enabled; returns its row afterwards (whoever disabled it), undefined when it is gone. */
