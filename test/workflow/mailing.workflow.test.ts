@@ -1,8 +1,4 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import type { MailingWorkflowInput, MailingResult } from '../../workflows/mailing.contract';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -13,11 +9,11 @@ import { findMailing } from '../../lib/db/mailing.repository';
 import { countByStatus } from '../../lib/db/message.repository';
 import { sendSettingsFromConfig } from '../../lib/send-settings';
 import { startMailingWorkflow, pauseMailingWorkflow, queryMailingProgress, resumeMailingWorkflow } from '../../lib/temporal/mailing-workflows';
-import { startWorker } from '../../worker/start-worker';
 import type { Config } from '../../lib/config';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { createMailingRow, hours, insertClients, minutes, testConfig } from '../support/fixtures';
-import { timeSkippingEnv, workflowBundle } from '../support/temporal';
+import { readHistory, recordedHistoryFiles, replay, replayAndRecord, type History } from '../support/histories';
+import { startTimeSkippingWorker, timeSkippingEnv } from '../support/temporal';
 import type { MailingRow } from '../../lib/db/database';
 
 let env: TestWorkflowEnvironment;
@@ -29,15 +25,7 @@ let worker: { close(): Promise<void> };
 before(async () => {
   [env, tdb, provider] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startFakeProvider({ token: 'test-token-123456' })]);
   config = testConfig({ PROVIDER_URL: provider.url, PROVIDER_TOKEN: 'test-token-123456' });
-  worker = await startWorker({
-    config,
-    db: tdb.db,
-    logger: createLogger(config.LOG_LEVEL),
-    connection: env.nativeConnection,
-    client: env.client,
-    skipSchedules: true,
-    workflowBundle: await workflowBundle(),
-  });
+  worker = await startTimeSkippingWorker(env, { config, db: tdb.db, logger: createLogger(config.LOG_LEVEL) });
 });
 
 after(async () => {
@@ -223,21 +211,9 @@ describe('mailing workflow (time-skipping)', () => {
   });
 });
 
-type History = temporal.api.history.v1.IHistory;
-const HistoryProto = temporal.api.history.v1.History;
-const HISTORIES = path.join(__dirname, 'histories');
-
-/**
- * Replays a finished run against the current workflow code (non-determinism fails the test) and, with
- * RECORD_HISTORIES=1, stores it under test/workflow/histories so later code must replay it too. Histories are kept
- * as binary protobuf: the SDK's JSON helpers break on the two protobufjs majors this SDK version installs.
- */
+/** Replays a finished run against the current workflow code; RECORD_HISTORIES=1 stores it under histories/. */
 async function keepHistory(name: string, handle: { fetchHistory(): Promise<History> }): Promise<void> {
-  const history = await handle.fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, name);
-  if (process.env.RECORD_HISTORIES === '1') {
-    await fs.writeFile(path.join(HISTORIES, `${name}.binpb`), HistoryProto.encode(HistoryProto.fromObject(history)).finish());
-  }
+  await replayAndRecord(await handle.fetchHistory(), name);
 }
 
 /** Every message we recorded as sent really reached the provider. */
@@ -287,12 +263,9 @@ describe('mailing workflow: bounded histories and replay', () => {
   });
 
   test('recorded histories replay with the current workflow code', async () => {
-    const files = (await fs.readdir(HISTORIES)).filter((f) => f.endsWith('.binpb'));
+    const files = await recordedHistoryFiles();
     assert.ok(files.length >= 3, 'histories recorded');
-    for (const file of files) {
-      const history = HistoryProto.decode(await fs.readFile(path.join(HISTORIES, file)));
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
-    }
+    for (const file of files) await replay(await readHistory(file), file);
   });
 });
 

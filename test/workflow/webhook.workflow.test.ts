@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal, type google } from '@temporalio/proto';
+import type { google } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
 import { startFakeProvider, type FakeProvider } from '../../fake-provider/fake-provider';
 import type { Config } from '../../lib/config';
@@ -18,17 +15,13 @@ import { webhookOptionsFromConfig } from '../../lib/temporal/webhook-workflows';
 import { createEventPublisher, type EventPublisher } from '../../lib/webhooks/publisher';
 import { RETRY_DELAYS_MS } from '../../lib/webhooks/retry-schedule';
 import { generateSecret } from '../../lib/webhooks/signing';
-import { startWorker } from '../../worker/start-worker';
 import { deliveryWorkflowId, type DeliveryResult } from '../../workflows/webhook.contract';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { hours, minutes, testConfig } from '../support/fixtures';
-import { timeSkippingEnv, workflowBundle } from '../support/temporal';
+import { readHistory, replay, replayAndRecord, type History } from '../support/histories';
+import { startTimeSkippingWorker, timeSkippingEnv } from '../support/temporal';
 import { startTestReceiver, type TestReceiver } from '../support/webhook-receiver';
 
-type History = temporal.api.history.v1.IHistory;
-const HistoryProto = temporal.api.history.v1.History;
-const HISTORIES = path.join(__dirname, 'histories');
-const EXHAUSTED_HISTORY = path.join(HISTORIES, 'webhook-exhausted.binpb');
 
 let env: TestWorkflowEnvironment;
 let tdb: TestDatabase;
@@ -51,15 +44,7 @@ before(async () => {
   const logger = createLogger(config.LOG_LEVEL);
   box = new SecretBox(config.ENCRYPTION_KEY!);
   publisher = createEventPublisher({ db: tdb.db, client: env.client, options: webhookOptionsFromConfig(config), logger });
-  worker = await startWorker({
-    config,
-    db: tdb.db,
-    logger,
-    connection: env.nativeConnection,
-    client: env.client,
-    skipSchedules: true,
-    workflowBundle: await workflowBundle(),
-  });
+  worker = await startTimeSkippingWorker(env, { config, db: tdb.db, logger });
 });
 
 after(async () => {
@@ -414,18 +399,15 @@ describe('webhook delivery workflow: replay', () => {
   test('the full-schedule run replays with the current workflow code (RECORD_HISTORIES=1 stores it)', async () => {
     assert.ok(exhaustedHistory, 'the full-schedule test ran first');
     assert.equal((exhaustedHistory.events ?? []).filter((e) => e.timerStartedEventAttributes).length, 7);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, exhaustedHistory, 'webhook-exhausted-live');
-    if (process.env.RECORD_HISTORIES === '1') {
-      await fs.writeFile(EXHAUSTED_HISTORY, HistoryProto.encode(HistoryProto.fromObject(exhaustedHistory)).finish());
-    }
+    await replayAndRecord(exhaustedHistory, 'webhook-exhausted');
   });
 
   test('the recorded full-schedule history (histories/webhook-exhausted.binpb) replays with the current workflow code', async () => {
-    const recorded = HistoryProto.decode(await fs.readFile(EXHAUSTED_HISTORY));
+    const recorded = await readHistory('webhook-exhausted.binpb');
     const events = recorded.events ?? [];
     assert.equal(events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name, 'webhookDeliveryWorkflow');
     assert.equal(events.filter((e) => e.timerStartedEventAttributes).length, 7);
     assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'attemptDelivery').length, 8);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, recorded, 'webhook-exhausted');
+    await replay(recorded, 'webhook-exhausted');
   });
 });
