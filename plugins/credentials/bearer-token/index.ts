@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { defineCredentialType } from '../../../lib/integrations/plugin';
+
+/** `Authorization: Bearer <token>`: GitHub personal access tokens, most OAuth-issued API tokens. */
+export const bearerToken = defineCredentialType({
+  id: 'bearer-token',
+  name: 'Bearer token',
+  description: 'A token sent as `Authorization: Bearer <token>` (GitHub personal access tokens, OAuth access tokens).',
+  publicSchema: z.object({}).strict(),
+  secretSchema: z.object({ token: z.string().min(1, 'is required').max(4096) }).strict(),
+  validate: (_pub, secret) => (/\s/.test(secret.token) ? [{ path: 'token', message: 'must not contain whitespace' }] : []),
+  headers: (_pub, secret) => ({ authorization: `Bearer ${secret.token}` }),
+});
