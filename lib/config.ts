@@ -30,6 +30,16 @@ const ConfigSchema = z.object({
   WEBHOOK_ALLOWLIST: z.string().default(''),
   WEBHOOK_HTTPS_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  INTEGRATION_TASK_QUEUE: z.string().min(1).default('relay-integrations'),
+  INTEGRATION_PRIORITY_TASK_QUEUE: z.string().min(1).default('relay-integrations-priority'),
+  INTEGRATION_SYNC_ALL_MINUTES: z.coerce.number().int().min(1).max(10_080).default(360),
+  INTEGRATION_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Which task queues this worker process serves (comma-separated); default all of them. */
+  WORKER_QUEUES: z
+    .string()
+    .default('mailings,webhooks,integrations,integrations-priority')
+    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['mailings', 'webhooks', 'integrations', 'integrations-priority'])).min(1, 'name at least one queue')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

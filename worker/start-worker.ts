@@ -9,6 +9,9 @@ import type { Logger } from '../lib/logger';
 import { parseAllowlist } from '../lib/net/ssrf';
 import { connectTemporal } from '../lib/temporal/connect';
 import { ensureWebhookSchedules, webhookOptionsFromConfig } from '../lib/temporal/webhook-workflows';
+import { loadPlugins, type PluginRegistry } from '../lib/integrations/registry';
+import { ensureIntegrationSchedules } from '../lib/integrations/schedules';
+import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
 import { createEventPublisher } from '../lib/webhooks/publisher';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -23,15 +26,19 @@ export interface WorkerDeps {
   connection?: NativeConnection;
   /** An existing client (tests); otherwise one is opened to TEMPORAL_ADDRESS and closed with the worker. */
   client?: Client;
-  /** Skip creating the webhook Schedules (time-skipping tests, whose server has no Schedules). */
+  /** Skip creating the Schedules (time-skipping tests, whose server has no Schedules). */
   skipSchedules?: boolean;
+  /** The plugins (tests may pass their own); plugins/ otherwise. */
+  plugins?: PluginRegistry;
 }
 
 /**
- * Connects and runs two workers on one bundle and one set of activities: the mailing task queue and the webhook task
- * queue, so long send activities never hold up webhook attempts (and the other way round).
+ * Connects and runs one worker per task queue named in WORKER_QUEUES (default: all), on one bundle and one set of
+ * activities: mailings, webhooks, integration syncs and high-priority integration syncs each have their own slots, so
+ * long send activities never hold up webhook attempts or a priority sync (and a deployment can give the priority
+ * queue its own processes with WORKER_QUEUES=integrations-priority).
  */
-export async function startWorker(deps: WorkerDeps): Promise<{ worker: Worker; close(): Promise<void> }> {
+export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]; close(): Promise<void> }> {
   const { config, db, logger } = deps;
   const ownConnection = !deps.connection;
   const connection = deps.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
@@ -43,6 +50,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ worker: Worker; c
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
   const webhookOptions = webhookOptionsFromConfig(config);
+  const integrationOptions = integrationOptionsFromConfig(config);
   const events = createEventPublisher({ db, client: temporal.client, options: webhookOptions, logger });
   const activities = createActivities({
     db,
@@ -52,29 +60,23 @@ export async function startWorker(deps: WorkerDeps): Promise<{ worker: Worker; c
     secretBox: new SecretBox(requireSetting(config, 'ENCRYPTION_KEY')),
     urlPolicy: { allowlist: parseAllowlist(config.WEBHOOK_ALLOWLIST), httpsOnly: config.WEBHOOK_HTTPS_ONLY },
     temporal: { client: temporal.client, options: webhookOptions },
+    plugins: deps.plugins ?? loadPlugins(),
+    integrations: { options: integrationOptions, httpTimeoutMs: config.INTEGRATION_HTTP_TIMEOUT_MS },
   });
   const workflowSource = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    ...workflowSource,
-    activities,
-    // Cancellation reaches activities through heartbeats: keep that path short so ends_at cuts sends off promptly.
-    maxHeartbeatThrottleInterval: '1 second',
-    defaultHeartbeatThrottleInterval: '1 second',
-    maxConcurrentActivityTaskExecutions: 20,
-  });
-  const webhookWorker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.WEBHOOK_TASK_QUEUE,
-    ...workflowSource,
-    activities,
+  const queues = {
+    // Cancellation reaches send activities through heartbeats: keep that path short so ends_at cuts sends off promptly.
+    mailings: { taskQueue: config.TEMPORAL_TASK_QUEUE, maxConcurrentActivityTaskExecutions: 20, maxHeartbeatThrottleInterval: '1 second', defaultHeartbeatThrottleInterval: '1 second' },
     // Attempts mostly wait on the network: many in flight per worker.
-    maxConcurrentActivityTaskExecutions: 200,
-  });
-  const running = [worker, webhookWorker].map((w) => {
+    webhooks: { taskQueue: config.WEBHOOK_TASK_QUEUE, maxConcurrentActivityTaskExecutions: 200 },
+    integrations: { taskQueue: integrationOptions.taskQueue, maxConcurrentActivityTaskExecutions: 20 },
+    'integrations-priority': { taskQueue: integrationOptions.priorityTaskQueue, maxConcurrentActivityTaskExecutions: 20 },
+  } as const;
+  const workers: Worker[] = [];
+  for (const name of config.WORKER_QUEUES) {
+    workers.push(await Worker.create({ connection, namespace: config.TEMPORAL_NAMESPACE, ...workflowSource, activities, ...queues[name] }));
+  }
+  const running = workers.map((w) => {
     const run = w.run();
     run.catch((err: unknown) => logger.error({ err, taskQueue: w.options.taskQueue }, 'worker stopped with an error'));
     return run;
@@ -83,12 +85,15 @@ export async function startWorker(deps: WorkerDeps): Promise<{ worker: Worker; c
     await ensureWebhookSchedules(temporal.client, { ...webhookOptions, retentionDays: config.WEBHOOK_RETENTION_DAYS }).catch((err: unknown) =>
       logger.error({ err }, 'could not create the webhook schedules'),
     );
+    await ensureIntegrationSchedules(db, temporal.client, integrationOptions, config.INTEGRATION_SYNC_ALL_MINUTES).catch((err: unknown) =>
+      logger.error({ err }, 'could not create the integration schedules'),
+    );
   }
-  logger.info({ taskQueues: [config.TEMPORAL_TASK_QUEUE, config.WEBHOOK_TASK_QUEUE], address: config.TEMPORAL_ADDRESS }, 'worker running');
+  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), address: config.TEMPORAL_ADDRESS }, 'worker running');
   return {
-    worker,
+    workers,
     async close() {
-      for (const w of [worker, webhookWorker]) if (w.getState() === 'RUNNING') w.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await Promise.all(running.map((r) => r.catch(() => undefined)));
       await temporal.close();
       if (ownConnection) await connection.close();

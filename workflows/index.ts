@@ -2,3 +2,4 @@
 export { mailingWorkflow } from './mailing.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
 export { webhookDispatchSweepWorkflow, webhookRecoverWorkflow, webhookRetentionWorkflow } from './webhook-maintenance.workflow';
+export { integrationSyncWorkflow, syncAllIntegrationsWorkflow } from './integration-sync.workflow';

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { CreatedAt, Json, Timestamp, UpdatedAt } from './column-types';
+import type { IntegrationTables } from './integration-tables';
 import type { WebhookTables } from './webhook-tables';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed' | 'expired' | 'cancelled';
@@ -69,7 +70,7 @@ export interface ApiKeyTable {
   revoked_at: Timestamp | null;
 }
 
-export interface Database extends WebhookTables {
+export interface Database extends WebhookTables, IntegrationTables {
   clients: ClientTable;
   mailings: MailingTable;
   messages: MessageTable;

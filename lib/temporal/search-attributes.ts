@@ -5,9 +5,10 @@ export const MAILING_ID_ATTRIBUTE = defineSearchAttributeKey('RelayMailingId', S
 export const KIND_ATTRIBUTE = defineSearchAttributeKey('RelayKind', SearchAttributeType.KEYWORD);
 export const ENDPOINT_ID_ATTRIBUTE = defineSearchAttributeKey('RelayEndpointId', SearchAttributeType.INT);
 export const EVENT_TYPE_ATTRIBUTE = defineSearchAttributeKey('RelayEventType', SearchAttributeType.KEYWORD);
+export const INTEGRATION_ID_ATTRIBUTE = defineSearchAttributeKey('RelayIntegrationId', SearchAttributeType.INT);
 
 /** Every key above, for servers started by tests and the bench. */
-export const SEARCH_ATTRIBUTE_KEYS = [MAILING_ID_ATTRIBUTE, KIND_ATTRIBUTE, ENDPOINT_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE];
+export const SEARCH_ATTRIBUTE_KEYS = [MAILING_ID_ATTRIBUTE, KIND_ATTRIBUTE, ENDPOINT_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, INTEGRATION_ID_ATTRIBUTE];
 
 /** name -> CLI type, for `temporal server start-dev --search-attribute name=Type`. */
 export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Int' | 'Keyword'> = {
@@ -15,4 +16,5 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, 'Int' | 'Keyword'> = {
   RelayKind: 'Keyword',
   RelayEndpointId: 'Int',
   RelayEventType: 'Keyword',
+  RelayIntegrationId: 'Int',
 };

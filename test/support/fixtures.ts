@@ -45,6 +45,8 @@ export function testConfig(overrides: Record<string, string>): Config {
   return loadConfig({
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     WEBHOOK_TASK_QUEUE: `test-webhooks-${randomBytes(4).toString('hex')}`,
+    INTEGRATION_TASK_QUEUE: `test-sync-${randomBytes(4).toString('hex')}`,
+    INTEGRATION_PRIORITY_TASK_QUEUE: `test-sync-priority-${randomBytes(4).toString('hex')}`,
     ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
     WEBHOOK_ALLOWLIST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -1,0 +1,79 @@
+// Everything one sync step needs: the run, its integration, the provider, and a SyncContext with opened credentials.
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { SecretBox } from '../lib/crypto/secret-box';
+import type { Db } from '../lib/db/connect';
+import { findCredential } from '../lib/db/credential.repository';
+import { findIntegration } from '../lib/db/integration.repository';
+import { findRun } from '../lib/db/integration-run.repository';
+import type { IntegrationRow, IntegrationRunRow } from '../lib/db/integration-tables';
+import { ProviderConfigError } from '../lib/integrations/errors';
+import { createHttpClient } from '../lib/integrations/http-client';
+import type { OpenedCredential, Provider, SyncContext } from '../lib/integrations/plugin';
+import type { PluginRegistry } from '../lib/integrations/registry';
+import type { Logger } from '../lib/logger';
+import type { UrlPolicy } from '../lib/net/ssrf';
+import type { EventPublisher } from '../lib/webhooks/publisher';
+import type { IntegrationWorkflowOptions } from '../lib/temporal/integration-workflows';
+import { IntegrationGoneError } from './integration-failures';
+
+export interface IntegrationActivityDeps {
+  db: Db;
+  logger: Logger;
+  secretBox: SecretBox;
+  urlPolicy: UrlPolicy;
+  events: EventPublisher;
+  plugins: PluginRegistry;
+  temporal: { client: Client };
+  integrations: { options: IntegrationWorkflowOptions; httpTimeoutMs: number };
+}
+
+export interface SyncTarget {
+  run: IntegrationRunRow;
+  integration: IntegrationRow;
+  provider: Provider;
+  ctx: SyncContext<unknown>;
+}
+
+/** Opens the credential (in memory only) and parses the config again: a plugin may have changed since it was saved. */
+export async function loadSyncTarget(deps: IntegrationActivityDeps, runId: number): Promise<SyncTarget> {
+  const { db, plugins, secretBox } = deps;
+  const run = await findRun(db, runId);
+  const integration = run && (await findIntegration(db, run.integration_id));
+  if (!run || !integration) throw new IntegrationGoneError(`run ${runId} or its integration no longer exists`);
+  const provider = plugins.providers.get(integration.provider);
+  if (!provider) throw new ProviderConfigError(`provider '${integration.provider}' is not installed`);
+  const config = provider.configSchema.safeParse(integration.config);
+  if (!config.success) throw new ProviderConfigError(`the saved config no longer fits provider '${provider.id}': ${config.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+
+  let credential: OpenedCredential | null = null;
+  let authHeaders: Record<string, string> = {};
+  if (integration.credential_id !== null) {
+    const row = await findCredential(db, integration.credential_id);
+    if (!row) throw new ProviderConfigError(`credential ${integration.credential_id} no longer exists`);
+    const type = plugins.credentialTypes.get(row.type);
+    if (!type) throw new ProviderConfigError(`credential type '${row.type}' is not installed`);
+    const pub = type.publicSchema.safeParse(row.public);
+    const secret = type.secretSchema.safeParse(JSON.parse(secretBox.open(row.secret_sealed)));
+    if (!pub.success || !secret.success) throw new ProviderConfigError(`credential ${row.id} no longer fits type '${row.type}'`);
+    credential = { type: row.type, public: pub.data, secret: secret.data };
+    authHeaders = type.headers(pub.data, secret.data);
+  } else if (provider.credentialRequired) {
+    throw new ProviderConfigError(`provider '${provider.id}' needs credentials and the integration has none`);
+  }
+
+  const signal = Context.current().cancellationSignal;
+  return {
+    run,
+    integration,
+    provider,
+    ctx: {
+      config: config.data,
+      credential,
+      authHeaders,
+      http: createHttpClient({ policy: deps.urlPolicy, timeoutMs: deps.integrations.httpTimeoutMs, signal }),
+      signal,
+      logger: deps.logger.child({ integrationId: integration.id, runId, provider: provider.id }),
+    },
+  };
+}
