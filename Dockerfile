@@ -22,6 +22,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY fake-provider ./fake-provider
 COPY scripts ./scripts
+COPY plugins ./plugins
 
 # tsx keeps its transform cache in the OS temp dir; the worker bundles workflows at start-up (webpack + swc).
 USER node

@@ -37,7 +37,19 @@ export interface HttpClientOptions {
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
 const MAX_REDIRECTS = 3;
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 16, timeout: 30_000 };
-const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
+type Agents = { 'http:': http.Agent; 'https:': https.Agent };
+// Keep-alive pools per URL policy: a socket opened under a laxer allowlist must never serve a stricter client (a reused
+// connection skips the lookup that enforces the policy).
+const agentsByPolicy = new Map<string, Agents>();
+function agentsFor(policy: UrlPolicy): Agents {
+  const key = JSON.stringify(policy);
+  let agents = agentsByPolicy.get(key);
+  if (!agents) {
+    agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Agent(AGENT_OPTIONS) };
+    agentsByPolicy.set(key, agents);
+  }
+  return agents;
+}
 
 interface RawAnswer {
   status: number;
@@ -56,7 +68,7 @@ function get(url: URL, headers: Record<string, string>, options: HttpClientOptio
   const send = protocol === 'https:' ? https.request : http.request;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'GET', agent: agents[protocol], lookup, headers: { accept: 'application/json', 'user-agent': 'Relay-Integrations/1.0', ...headers } });
+    const req = send(url, { method: 'GET', agent: agentsFor(options.policy)[protocol], lookup, headers: { accept: 'application/json', 'user-agent': 'Relay-Integrations/1.0', ...headers } });
     const fail = (error: Error) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
@@ -107,6 +119,8 @@ export function errorForStatus(answer: RawAnswer, url: URL, now: number): Error 
     const reset = Number(headers['x-ratelimit-reset']);
     return new RateLimitedError(`${where} rate limit exhausted`, retryAfterMs ?? (Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : null));
   }
+  // GitHub's secondary rate limit: 403 with Retry-After.
+  if (status === 403 && retryAfterMs !== null) return new RateLimitedError(`${where} asked to slow down (403 with Retry-After)`, retryAfterMs);
   if (status === 401 || status === 403) return new IntegrationAuthError(`${where} refused the credentials (${status})${excerpt(answer.body)}`, status);
   if (status === 408 || status >= 500) return new UpstreamError(`${where} answered ${status}${excerpt(answer.body)}`, status, true, retryAfterMs);
   return new UpstreamError(`${where} answered ${status}${excerpt(answer.body)}`, status, false);
@@ -131,7 +145,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
         const answer = await get(url, request.headers ?? {}, options, lookup);
         const location = answer.headers.location;
-        if (answer.status >= 300 && answer.status < 400 && location && hop < MAX_REDIRECTS) {
+        if (answer.status >= 300 && answer.status < 400 && location) {
+          if (hop >= MAX_REDIRECTS) throw new UpstreamError(`${url.origin} redirected more than ${MAX_REDIRECTS} times`, answer.status, false);
           const next = new URL(location, url);
           // Credentials go only where they were meant to: redirects to another origin are not followed.
           if (next.origin !== url.origin) throw new UpstreamError(`${url.origin} redirected to another origin (${next.origin})`, answer.status, false);
@@ -151,12 +166,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
-/** The URL of `rel="next"` in an RFC 8288 Link header, or null. */
+/** The URL of `rel="next"` in an RFC 8288 Link header, or null (commas inside <...> or quotes do not split links). */
 export function nextLink(link: string | undefined): string | null {
   if (!link) return null;
-  for (const part of link.split(',')) {
-    const match = /<([^>]*)>\s*;(.*)$/.exec(part.trim());
-    if (match && /(^|;)\s*rel\s*=\s*"?([^";]*\s)?next(\s[^";]*)?"?\s*(;|$)/i.test(match[2])) return match[1];
+  const links = /<([^>]*)>((?:\s*;\s*[^;,=\s]+(?:\s*=\s*(?:"[^"]*"|[^;,\s]*))?)*)/g;
+  for (const match of link.matchAll(links)) {
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(match[2]);
+    const rels = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/);
+    if (rels.includes('next')) return match[1];
   }
   return null;
 }

@@ -21,6 +21,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** The one export of a plugin module that has the wanted shape (its name does not matter). */
 function pluginExport<T>(file: string, looksRight: (v: unknown) => v is T): T {
+  if (!existsSync(`${file}/index.ts`) && !existsSync(`${file}/index.js`)) throw new PluginLoadError(`${file} has no index.ts`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- discovery loads folders by name at boot
   const mod: unknown = require(file);
   const candidates = isObject(mod) ? Object.values(mod).filter(looksRight) : [];
