@@ -13,6 +13,11 @@ import { apiKeyRoutes } from './routes/api-keys.routes';
 import { clientRoutes } from './routes/clients.routes';
 import { mailingRoutes } from './routes/mailings.routes';
 import { statsRoutes } from './routes/stats.routes';
+import { credentialRoutes } from './routes/credentials.routes';
+import type { IntegrationRouteDeps } from './routes/integration-deps';
+import { integrationPluginRoutes } from './routes/integration-plugins.routes';
+import { integrationRunRoutes } from './routes/integration-runs.routes';
+import { integrationRoutes } from './routes/integrations.routes';
 import type { WebhookRouteDeps } from './routes/webhook-deps';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries.routes';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.routes';
@@ -25,6 +30,7 @@ export interface AppDeps {
   adminApiKey: string | undefined;
   workflow: MailingWorkflowOptions;
   webhooks: Omit<WebhookRouteDeps, 'db' | 'temporal'>;
+  integrations: Omit<IntegrationRouteDeps, 'db' | 'temporal'>;
 }
 
 /** Builds the Express app without listening (tests call it directly). */
@@ -47,6 +53,11 @@ export function createApp(deps: AppDeps): Express {
   v1.use(webhookEndpointRoutes(webhooks, registry));
   v1.use(webhookEventRoutes(webhooks, registry));
   v1.use(webhookDeliveryRoutes(webhooks, registry));
+  const integrations: IntegrationRouteDeps = { db, temporal, ...deps.integrations };
+  v1.use(integrationPluginRoutes(integrations, registry));
+  v1.use(credentialRoutes(integrations, registry));
+  v1.use(integrationRoutes(integrations, registry));
+  v1.use(integrationRunRoutes(integrations, registry));
   const document = generateDocument([registry]);
 
   app.get('/health', async (_req, res) => {

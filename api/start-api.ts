@@ -11,6 +11,8 @@ import { SecretBox } from '../lib/crypto/secret-box';
 import { parseAllowlist } from '../lib/net/ssrf';
 import { webhookOptionsFromConfig } from '../lib/temporal/webhook-workflows';
 import { createEventPublisher } from '../lib/webhooks/publisher';
+import { loadPlugins } from '../lib/integrations/registry';
+import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
 import { createApp } from './app';
 
 /** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
@@ -29,7 +31,13 @@ export async function startApiServer(deps: { config: Config; db: Db; logger: Log
     secretBox: new SecretBox(requireSetting(config, 'ENCRYPTION_KEY')),
     urlPolicy: { allowlist: parseAllowlist(config.WEBHOOK_ALLOWLIST), httpsOnly: config.WEBHOOK_HTTPS_ONLY },
   };
-  const app = createApp({ db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks });
+  const integrations = {
+    plugins: loadPlugins(),
+    secretBox: webhooks.secretBox,
+    urlPolicy: webhooks.urlPolicy,
+    options: integrationOptionsFromConfig(config),
+  };
+  const app = createApp({ db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations });
   // A mailing committed just before a crash may have no workflow yet: start those (existing ones are left alone).
   await ensureMailingWorkflows(db, temporal.client, workflow).then(
     (ids) => ids.length > 0 && logger.warn({ mailingIds: ids }, 'started missing mailing workflows'),
