@@ -64,7 +64,7 @@ export async function integrationSyncWorkflow(input: SyncWorkflowInput): Promise
   let finished = false;
   try {
     if (pagesDone === 0) await upstream.checkIntegration({ runId });
-    for (let n = 0; n < PAGES_PER_EXECUTION; n++) {
+    for (let n = 0; n < (input.pagesPerExecution ?? PAGES_PER_EXECUTION); n++) {
       const page = await upstream.syncPage({ runId, page: pagesDone + 1 });
       pagesDone++;
       if (!page.more) {

@@ -22,6 +22,8 @@ export interface SyncWorkflowInput {
   runId?: number;
   /** Pages stored by earlier executions of this run (continue-as-new). */
   pagesDone?: number;
+  /** Pages per execution before continue-as-new (default 500; tests use fewer). */
+  pagesPerExecution?: number;
 }
 
 export interface BeginRunResult {

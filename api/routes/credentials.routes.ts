@@ -71,7 +71,12 @@ export function credentialRoutes(deps: IntegrationRouteDeps, registry: OpenAPIRe
       await loadCredential(db, params.id);
       const usedBy = await integrationsUsingCredential(db, params.id);
       if (usedBy.length > 0) throw new ConflictError(`credential ${params.id} is used by integrations ${usedBy.join(', ')}; change or delete them first`);
-      if (!(await deleteCredential(db, params.id))) throw new NotFoundError(`credential ${params.id}`);
+      const deleted = await deleteCredential(db, params.id).catch((err: unknown) => {
+        // An integration took it up between the check and the delete (the foreign key refuses).
+        if ((err as { code?: string }).code === '23503') throw new ConflictError(`credential ${params.id} is in use by an integration`);
+        throw err;
+      });
+      if (!deleted) throw new NotFoundError(`credential ${params.id}`);
     },
   });
 
