@@ -14,8 +14,12 @@ import { assertCredentialFits, loadIntegration, parseProviderConfig, providerOf,
 
 const GRPC_INVALID_ARGUMENT = 3;
 
-/** A Schedule Temporal refused: a cron it cannot parse is the caller's 400; anything else means Temporal is away. */
+/**
+ * A Schedule Temporal refused: a cron it cannot parse is the caller's 400 (the schedule client turns the server's
+ * INVALID_ARGUMENT into a TypeError); anything else means Temporal is away.
+ */
 function scheduleError(err: unknown): unknown {
+  if (err instanceof TypeError) return new ValidationError([{ path: 'body.schedule', message: `Temporal refused the schedule: ${err.message}` }]);
   if (err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === GRPC_INVALID_ARGUMENT) {
     return new ValidationError([{ path: 'body.schedule', message: `Temporal refused the schedule: ${err.cause.details || err.message}` }]);
   }

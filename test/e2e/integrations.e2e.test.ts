@@ -75,6 +75,8 @@ test('integrations validate provider, config and credential type, naming the fie
     [{ provider: 'http-json', config: { url: 'http://10.1.2.3/items' } }, 'body.config.url'],
     [{ provider: 'http-json', config: pagedConfig(), schedule: { kind: 'cron', cron: 'every day', timezone: 'UTC' } }, 'body.schedule.cron'],
     [{ provider: 'http-json', config: pagedConfig(), schedule: { kind: 'interval', every_seconds: 5 } }, 'body.schedule.every_seconds'],
+    [{ provider: 'http-json', config: pagedConfig(), schedule: { kind: 'cron', cron: '99 * * * *', timezone: 'UTC' } }, 'body.schedule'],
+    [{ provider: 'http-json', config: pagedConfig(), schedule: { kind: 'cron', cron: '0 * * * *', timezone: 'Mars/Base' } }, 'body.schedule.timezone'],
   ];
   for (const [fields, path] of cases) {
     const r = await s.http('POST', '/api/v1/integrations', { name: 'bad', schedule: { kind: 'interval', every_seconds: 3600 }, ...fields });
