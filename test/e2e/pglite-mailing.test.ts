@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { startFakeJsonApi } from '../support/fake-json-api';
+import { createCredential, createIntegration, finishedRun, records, syncNow } from '../support/integrations';
 import { startStack, waitFor, type Stack } from '../support/stack';
 import { startTestReceiver, type TestReceiver } from '../support/webhook-receiver';
 import { createEndpoint, received, registerType, postEvent, verify, waitDelivery } from '../support/webhooks';
 
 // Smoke subset of the e2e tests on the embedded PGlite database (what `npm start` uses without DATABASE_URL):
-// API and worker share one single-connection pool, and a mailing and webhook deliveries still run end to end.
+// API and worker share one single-connection pool, and a mailing, webhook deliveries and an integration sync still run
+// end to end.
 let s: Stack;
 let rx: TestReceiver;
 before(async () => {
@@ -55,4 +58,24 @@ test('on PGlite: webhook fan-out, a retried delivery, and the mailing events', a
   });
   assert.equal(mailing.status, 201);
   await waitFor(() => rx.received('/pglite').some((r) => verify(endpoint.secret, r).type === 'mailing.completed'), 60_000, 'mailing.completed');
+});
+
+test('on PGlite: an integration syncs incrementally with its credentials sealed', async () => {
+  const upstream = await startFakeJsonApi({ items: 23, auth: { header: 'x-api-key', value: 'pglite-key' } });
+  try {
+    const credential = await createCredential(s, 'api-key', { key: 'pglite-key' }, { header: 'X-API-Key' });
+    const integration = await createIntegration(s, {
+      provider: 'http-json',
+      credential_id: credential.id,
+      config: { url: `${upstream.url}/offset`, items_path: 'data', pagination: { type: 'offset', page_size: 10 }, since: { param: 'since', field: 'updated_at' } },
+    });
+    const first = await finishedRun(s, integration.id, (await syncNow(s, integration.id)).id);
+    assert.deepEqual([first.status, first.pages, first.inserted], ['succeeded', 3, 23], first.error ?? '');
+    upstream.upsert({ id: 5, name: 'changed' });
+    const second = await finishedRun(s, integration.id, (await syncNow(s, integration.id)).id);
+    assert.deepEqual([second.status, second.fetched, second.inserted, second.updated], ['succeeded', 1, 0, 1], second.error ?? '');
+    assert.equal((await records(s, integration.id)).length, 23);
+  } finally {
+    await upstream.close();
+  }
 });
