@@ -1,4 +1,4 @@
-// Standalone worker process (docker-compose): DATABASE_URL and PROVIDER_URL are required here.
+// Standalone worker process (docker-compose): DATABASE_URL is required here, and PROVIDER_URL when it serves mailings.
 import { runProcess } from '../lib/process';
 import { installTemporalRuntime } from './runtime';
 import { startWorker } from './start-worker';

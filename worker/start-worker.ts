@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createSmsProvider } from '../activities/sms-provider';
+import { createSmsProvider, type SmsProvider } from '../activities/sms-provider';
 import { requireSetting, type Config } from '../lib/config';
 import { SecretBox } from '../lib/crypto/secret-box';
 import type { Db } from '../lib/db/connect';
@@ -44,11 +44,10 @@ export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]
   const connection = deps.connection ?? (await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   // A client too: activities start delivery workflows.
   const temporal = deps.client ? { client: deps.client, close: async () => {} } : await connectTemporal(config);
-  const provider = createSmsProvider({
-    baseUrl: requireSetting(config, 'PROVIDER_URL'),
-    token: config.PROVIDER_TOKEN ?? '',
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-  });
+  // Only a worker serving the mailing queue talks to the SMS provider (and needs PROVIDER_URL).
+  const provider: SmsProvider = config.WORKER_QUEUES.includes('mailings')
+    ? createSmsProvider({ baseUrl: requireSetting(config, 'PROVIDER_URL'), token: config.PROVIDER_TOKEN ?? '', timeoutMs: config.PROVIDER_TIMEOUT_MS })
+    : { send: () => Promise.reject(new Error('this worker does not serve the mailing queue')) };
   const webhookOptions = webhookOptionsFromConfig(config);
   const integrationOptions = integrationOptionsFromConfig(config);
   const events = createEventPublisher({ db, client: temporal.client, options: webhookOptions, logger });
