@@ -1,5 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { ServiceError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { Router } from 'express';
 import { listRecords } from '../../lib/db/integration-record.repository';
 import { findRun, listRuns } from '../../lib/db/integration-run.repository';
@@ -62,6 +63,26 @@ export function integrationRunRoutes(deps: IntegrationRouteDeps, registry: OpenA
     handler: async ({ params }) => {
       const run = await findRun(db, params.run_id);
       if (!run || run.integration_id !== params.id) throw new NotFoundError(`run ${params.run_id} of integration ${params.id}`);
+      return presentRun(run);
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'post', path: '/integrations/:id/runs/:run_id/cancel', tag, role: 'operator',
+    summary: 'Cancel a running sync: its workflow stops after the page in flight; stored pages and the cursor stay',
+    params: RunParams, response: { status: 202, schema: RunSchema, description: 'Cancellation requested' }, errors: [404, 409, 503],
+    handler: async ({ params }) => {
+      const run = await findRun(db, params.run_id);
+      if (!run || run.integration_id !== params.id) throw new NotFoundError(`run ${params.run_id} of integration ${params.id}`);
+      const workflowId = run.workflow_id;
+      if (run.status !== 'running' || workflowId === null) throw new ConflictError(`run ${run.id} is ${run.status}; only a running run can be cancelled`);
+      try {
+        await temporal.workflow.getHandle(workflowId).cancel();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new ConflictError(`the workflow of run ${run.id} is no longer running`);
+        if (err instanceof ServiceError) throw new ServiceUnavailableError('Temporal is unavailable; nothing was cancelled.', err);
+        throw err;
+      }
       return presentRun(run);
     },
   });

@@ -86,10 +86,17 @@ test('a Schedule’s run syncs; runs never overlap, whoever starts them', async 
     assert.equal(result.status, 'skipped');
     assert.equal(result.skipped, 'running');
     assert.equal((await finishedRun(s, created.id, running.id)).status, 'succeeded');
+
+    // A run can be cancelled: it ends cancelled, the next one can start.
+    const slow = await syncNow(s, created.id, true);
+    assert.equal((await s.http('POST', `/api/v1/integrations/${created.id}/runs/${slow.id}/cancel`)).status, 202);
+    const cancelled = await finishedRun(s, created.id, slow.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal((await s.http('POST', `/api/v1/integrations/${created.id}/runs/${slow.id}/cancel`)).status, 409, 'not running any more');
   } finally {
     api.setLatency(0);
   }
-  assert.equal((await runs(created.id)).length, 2, 'one scheduled run and one sync now; the skipped one opened none');
+  assert.equal((await runs(created.id)).length, 3, 'one scheduled run, one sync now, one cancelled; the skipped one opened none');
 });
 
 test('the sync-all Schedule starts a run of every active integration', async () => {
