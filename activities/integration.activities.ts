@@ -71,6 +71,8 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
       return upstreamStep({ runId, page }, async () => {
         const stored = await findRun(db, runId);
         if (!stored) throw new IntegrationGoneError(`run ${runId} no longer exists`);
+        // Ended meanwhile (its start was judged failed, or it was closed as stale): fetch nothing more for it.
+        if (stored.status !== 'running') throw new IntegrationGoneError(`run ${runId} already ended as ${stored.status}`);
         // Stored before (the activity's answer was lost): the checkpoint has moved on; report and go on from there.
         if (stored.pages >= page) return { more: stored.more, fetched: 0, inserted: 0, updated: 0 };
         const { integration, provider, ctx } = await loadSyncTarget(deps, runId);
@@ -91,7 +93,11 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
     /** Ends the run and tells subscribers (`integration.sync.succeeded` / `.failed`, keyed so a retry publishes once). */
     async finishSyncRun({ runId, status, error }: { runId: number; status: Exclude<RunStatus, 'running'>; error: string | null }): Promise<RunSummary> {
       const run = await finishRun(db, runId, status, error);
-      if (!run) throw new IntegrationGoneError(`run ${runId} no longer exists`);
+      if (!run) {
+        // The integration was deleted with its runs while this one went: nothing to record, nobody to tell.
+        logger.info({ runId, status }, 'sync run ended after its integration was deleted');
+        return { runId, status, pages: 0, fetched: 0, inserted: 0, updated: 0, error };
+      }
       const log = { integrationId: run.integration_id, runId, status: run.status, pages: run.pages, fetched: run.fetched, inserted: run.inserted, updated: run.updated };
       if (run.status === 'failed') logger.warn({ ...log, error: run.error }, 'sync run failed');
       else logger.info(log, 'sync run finished');
