@@ -85,6 +85,7 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
           }
         });
         const result = await storePage(db, { runId, page, records, nextCursor: fetched.nextCursor, hasMore: fetched.hasMore });
+        if (!result) throw new IntegrationGoneError(`run ${runId} was deleted with its integration`);
         ctx.logger.debug({ page, fetched: result.fetched, inserted: result.inserted, updated: result.updated, more: result.more }, 'sync page stored');
         return { more: result.more, fetched: result.fetched, inserted: result.inserted, updated: result.updated };
       });

@@ -95,14 +95,15 @@ export interface StoredPage {
 /**
  * Stores page `page` of a run in one transaction: the records, the integration's new cursor (the checkpoint) and the
  * run's counters. A page already stored (an activity retried after its commit, or a duplicate execution) writes
- * nothing, so no count is taken twice and the cursor never moves back.
+ * nothing, so no count is taken twice and the cursor never moves back. Null when the run no longer exists.
  */
 export async function storePage(
   db: Executor,
   input: { runId: number; page: number; records: NormalizedRecord[]; nextCursor: string | null; hasMore: boolean },
-): Promise<StoredPage> {
+): Promise<StoredPage | null> {
   return inTransaction(db, async (tx) => {
-    const run = await tx.selectFrom('integration_runs').selectAll().where('id', '=', input.runId).forUpdate().executeTakeFirstOrThrow();
+    const run = await tx.selectFrom('integration_runs').selectAll().where('id', '=', input.runId).forUpdate().executeTakeFirst();
+    if (!run) return null; // deleted with its integration meanwhile
     if (run.pages >= input.page || run.status !== 'running') return { fetched: 0, inserted: 0, updated: 0, more: run.more, replayed: true };
     const { inserted, updated } = await upsertRecords(tx, run.integration_id, run.id, input.records);
     await tx.updateTable('integrations').set({ cursor: input.nextCursor, cursor_updated_at: new Date() }).where('id', '=', run.integration_id).execute();

@@ -115,3 +115,20 @@ test('the worker brings Schedules in line with the rows at boot', async () => {
   await s.startWorker();
   assert.equal((await schedule(row.id).describe()).spec.intervals?.[0].every, 7_200_000);
 });
+
+test('deleting an integration during a run cancels the run’s workflow and removes its records', async () => {
+  const created = await createIntegration(s, { provider: 'http-json', config: config() });
+  api.setLatency(400);
+  try {
+    const run = await syncNow(s, created.id);
+    await waitFor(async () => (await runs(created.id))[0].pages >= 1, 30_000, 'a page stored');
+    assert.equal((await s.http('DELETE', `/api/v1/integrations/${created.id}`)).status, 204);
+    const handle = s.env.client.workflow.getHandle(run.workflow_id ?? '');
+    await waitFor(async () => (await handle.describe()).status.name !== 'RUNNING', 30_000, 'the workflow stopped');
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
+    const left = await s.tdb.db.selectFrom('integration_records').select('id').where('integration_id', '=', created.id).execute();
+    assert.equal(left.length, 0);
+  } finally {
+    api.setLatency(0);
+  }
+});
