@@ -39,6 +39,10 @@ test('the plugin catalogue lists credential types and providers with JSON Schema
   assert.equal(github.body.config_schema.type, 'object');
   assert.ok('owner' in github.body.config_schema.properties);
   assert.equal((await s.http('GET', '/api/v1/providers/nope')).status, 404);
+  const openapi = await s.http('GET', '/openapi.json', undefined, null);
+  for (const path of ['/api/v1/credentials', '/api/v1/integrations/{id}', '/api/v1/integrations/{id}/sync', '/api/v1/integrations/{id}/records', '/api/v1/providers']) {
+    assert.ok(path in openapi.body.paths, `${path} documented`);
+  }
 });
 
 test('credentials: secrets validated, stored encrypted, never returned', async () => {
