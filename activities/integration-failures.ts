@@ -3,8 +3,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { SecretBoxError } from '../lib/crypto/secret-box';
 import { IntegrationAuthError, ProviderConfigError, RateLimitedError, UpstreamError } from '../lib/integrations/errors';
 
-/** Waits longer than this are taken as this (GitHub's reset is at most an hour away). */
-const MAX_RETRY_AFTER_MS = 3_600_000;
+/**
+ * Waits longer than this are taken as this (GitHub's reset is at most an hour away; daily quotas say more): the run
+ * holds its integration's lock while it waits, so the next scheduled runs are skipped meanwhile.
+ */
+export const MAX_RETRY_AFTER_MS = 6 * 3_600_000;
 
 const delay = (ms: number | null) => (ms !== null && ms > 0 ? { nextRetryDelay: Math.min(ms, MAX_RETRY_AFTER_MS) } : {});
 
