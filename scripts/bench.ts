@@ -4,6 +4,8 @@
  *   Prints messages/s and the largest history length of any run.
  *   BENCH_CLIENTS (default 100000), BENCH_LATENCY_MS (20)
  * - webhooks: event fan-out to local endpoints (scripts/bench-webhooks.ts; BENCH_EVENTS, BENCH_ENDPOINTS, BENCH_RECEIVER_LATENCY_MS).
+ * - integrations: full import, incremental runs and concurrent syncs from a local JSON API through the API and the sync
+ *   workflow (scripts/bench-integrations.ts; BENCH_SYNC_RECORDS, BENCH_SYNC_PAGE_SIZES, BENCH_SYNC_CONCURRENT, ...).
  * BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,13 +27,14 @@ import { sendSettingsFromConfig } from '../lib/send-settings';
 import { startMailingWorkflow } from '../lib/temporal/mailing-workflows';
 import { SEARCH_ATTRIBUTE_KEYS } from '../lib/temporal/search-attributes';
 import { startWorker } from '../worker/start-worker';
+import { integrationBenchKnobs, runIntegrationBench } from './bench-integrations';
 import { runWebhookBench, webhookBenchKnobs } from './bench-webhooks';
 import { resolveTemporalCli } from './temporal-binaries';
 
 const N = Number(process.env.BENCH_CLIENTS ?? 100_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BENCHES = ['mailing', 'webhooks', 'all'] as const;
+const BENCHES = ['mailing', 'webhooks', 'integrations', 'all'] as const;
 const BENCH = process.env.BENCH || 'all';
 
 interface Service {
@@ -92,8 +95,7 @@ async function benchMailing(db: Db, client: Client, config: Config, provider: Se
 
 async function main(): Promise<void> {
   if (!(BENCHES as readonly string[]).includes(BENCH)) throw new Error(`BENCH must be one of ${BENCHES.join(', ')} (got '${BENCH}')`);
-  const runMailing = BENCH !== 'webhooks';
-  const runWebhooks = BENCH !== 'mailing';
+  const runs = (name: string) => BENCH === 'all' || BENCH === name;
   const knobs = webhookBenchKnobs();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dbName = `relay_bench_${randomBytes(3).toString('hex')}`;
@@ -132,11 +134,16 @@ async function main(): Promise<void> {
     const logger = createLogger('warn');
     await runMigrations(db);
     worker = await startWorker({ config, db, logger, skipSchedules: true });
-    if (runMailing) await benchMailing(db, env.client, config, provider);
-    if (runWebhooks) {
+    if (runs('mailing')) await benchMailing(db, env.client, config, provider);
+    if (runs('webhooks')) {
       const receiver = await spawnService('bench-receiver.ts', { BENCH_RECEIVER_LATENCY_MS: String(knobs.receiverLatencyMs) });
       services.push(receiver);
       await runWebhookBench({ db, client: env.client, config, logger, receiverUrl: receiver.url, knobs });
+    }
+    if (runs('integrations')) {
+      const upstream = await spawnService('bench-integrations.ts', {});
+      services.push(upstream);
+      await runIntegrationBench({ db, client: env.client, config, logger, upstreamUrl: upstream.url, knobs: integrationBenchKnobs() });
     }
   } finally {
     await worker?.close();
