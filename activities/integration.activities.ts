@@ -3,9 +3,10 @@ import { listIntegrations } from '../lib/db/integration.repository';
 import { finishRun, findRun, storePage } from '../lib/db/integration-run.repository';
 import type { IntegrationRunRow, RunStatus, RunTrigger } from '../lib/db/integration-tables';
 import { claimSyncRun } from '../lib/integrations/claim';
-import { UpstreamError } from '../lib/integrations/errors';
+import { ProviderConfigError, UpstreamError } from '../lib/integrations/errors';
 import { fetchOnePage } from '../lib/integrations/fetch-page';
 import { startRun } from '../lib/integrations/start-run';
+import { deleteIntegrationSchedule } from '../lib/temporal/integration-workflows';
 import type { NormalizedRecord } from '../lib/integrations/plugin';
 import type { BeginRunResult, RunSummary, SyncAllResult, SyncPageInput, SyncPageResult } from '../workflows/integration.contract';
 import { loadSyncTarget, type IntegrationActivityDeps } from './integration-context';
@@ -14,6 +15,8 @@ import { asActivityFailure, IntegrationGoneError } from './integration-failures'
 export type { IntegrationActivityDeps };
 
 const HEARTBEAT_MS = 5_000;
+/** A run longer than this is an upstream that ignores paging (a full page forever), not a big data set. */
+const MAX_PAGES_PER_RUN = 200_000;
 
 /** Runs `work`, heartbeating meanwhile (a dead worker is noticed by the heartbeat timeout), with failures typed. */
 async function upstreamStep<T>(details: unknown, work: () => Promise<T>): Promise<T> {
@@ -48,7 +51,11 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
     /** Opens a run for a workflow its Schedule started; skipped while another run goes or the integration is inactive. */
     async beginSyncRun(input: { integrationId: number; trigger: RunTrigger; fullResync: boolean; workflowId: string }): Promise<BeginRunResult> {
       const integration = await db.selectFrom('integrations').select(['id', 'active']).where('id', '=', input.integrationId).executeTakeFirst();
-      if (!integration) return { runId: null, skipped: 'deleted' };
+      if (!integration) {
+        // A Schedule that outlived its integration (its delete could not reach Temporal): it removes itself.
+        await deleteIntegrationSchedule(temporal.client, input.integrationId);
+        return { runId: null, skipped: 'deleted' };
+      }
       if (!integration.active) return { runId: null, skipped: 'inactive' };
       const { run, claimed } = await claimSyncRun(db, temporal.client, { ...input, integrationId: input.integrationId });
       if (claimed) return { runId: run.id };
@@ -75,8 +82,14 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
         if (stored.status !== 'running') throw new IntegrationGoneError(`run ${runId} already ended as ${stored.status}`);
         // Stored before (the activity's answer was lost): the checkpoint has moved on; report and go on from there.
         if (stored.pages >= page) return { more: stored.more, fetched: 0, inserted: 0, updated: 0 };
+        if (page > MAX_PAGES_PER_RUN) throw new ProviderConfigError(`more than ${MAX_PAGES_PER_RUN} pages in one run: the upstream seems to ignore the paging parameters`);
         const { integration, provider, ctx } = await loadSyncTarget(deps, runId);
-        const fetched = await fetchOnePage(provider, ctx, integration.cursor);
+        // A full resync's first page starts from nothing; every other page from the checkpoint the last one saved.
+        const cursor = stored.pages === 0 && stored.full_resync ? null : integration.cursor;
+        const fetched = await fetchOnePage(provider, ctx, cursor);
+        if (fetched.hasMore && fetched.nextCursor === cursor) {
+          throw new ProviderConfigError(`provider '${provider.id}' gave the same cursor back: the upstream seems to ignore the paging parameters`);
+        }
         const records: NormalizedRecord[] = fetched.records.map((raw, i) => {
           try {
             return provider.normalize(raw, ctx.config);
@@ -85,7 +98,7 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
           }
         });
         const result = await storePage(db, { runId, page, records, nextCursor: fetched.nextCursor, hasMore: fetched.hasMore });
-        if (!result) throw new IntegrationGoneError(`run ${runId} was deleted with its integration`);
+        if ('ended' in result) throw new IntegrationGoneError(`run ${runId} ${result.ended === 'deleted' ? 'was deleted with its integration' : `ended as ${result.ended}`} meanwhile`);
         ctx.logger.debug({ page, fetched: result.fetched, inserted: result.inserted, updated: result.updated, more: result.more }, 'sync page stored');
         return { more: result.more, fetched: result.fetched, inserted: result.inserted, updated: result.updated };
       });

@@ -47,14 +47,19 @@ const summary = (input: SyncWorkflowInput, run: RunSummary): SyncResult => ({
  * `sync-<integrationId>-<runId>` (API) or `sync-<integrationId>-<time>` (its Schedule).
  */
 export async function integrationSyncWorkflow(input: SyncWorkflowInput): Promise<SyncResult> {
+  // Opening and ending the run never stop half-way for a cancellation: a cancelled workflow must not leave its run
+  // `running` (it would hold the integration's lock). A cancellation asked meanwhile lands at the next page.
+  const bookkeeping = <T>(work: () => Promise<T>): Promise<T> => CancellationScope.nonCancellable(work);
   let runId = input.runId;
   if (runId === undefined) {
-    const begun = await books.beginSyncRun({
-      integrationId: input.integrationId,
-      trigger: input.trigger,
-      fullResync: input.fullResync ?? false,
-      workflowId: workflowInfo().workflowId,
-    });
+    const begun = await bookkeeping(() =>
+      books.beginSyncRun({
+        integrationId: input.integrationId,
+        trigger: input.trigger,
+        fullResync: input.fullResync ?? false,
+        workflowId: workflowInfo().workflowId,
+      }),
+    );
     if (begun.runId === null) {
       return { integrationId: input.integrationId, runId: null, status: 'skipped', skipped: begun.skipped, pages: 0, fetched: 0, inserted: 0, updated: 0 };
     }
@@ -74,16 +79,16 @@ export async function integrationSyncWorkflow(input: SyncWorkflowInput): Promise
     }
   } catch (err) {
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => books.finishSyncRun({ runId, status: 'cancelled', error: 'the sync workflow was cancelled' }));
+      await bookkeeping(() => books.finishSyncRun({ runId, status: 'cancelled', error: 'the sync workflow was cancelled' }));
       throw err;
     }
     const message = failureMessage(err);
-    await books.finishSyncRun({ runId, status: 'failed', error: message });
+    await bookkeeping(() => books.finishSyncRun({ runId, status: 'failed', error: message }));
     // The workflow fails too, so the Temporal UI shows the run red with the reason.
     throw ApplicationFailure.nonRetryable(message, 'SyncFailed');
   }
   if (!finished) return continueAsNew<typeof integrationSyncWorkflow>({ ...input, runId, pagesDone });
-  return summary(input, await books.finishSyncRun({ runId, status: 'succeeded', error: null }));
+  return summary(input, await bookkeeping(() => books.finishSyncRun({ runId, status: 'succeeded', error: null })));
 }
 
 /** Run by the sync-all Schedule: starts a sync of every active integration that is not syncing already. */

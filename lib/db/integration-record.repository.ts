@@ -6,6 +6,9 @@ import type { IntegrationRecordRow } from './integration-tables';
 
 const CHUNK = 1_000;
 
+/** JSON PostgreSQL accepts: jsonb refuses the NUL character (\u0000), which becomes U+FFFD (keys and values alike). */
+export const storableJson = (value: unknown): string => JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+
 /**
  * Upserts by (integration, external id). A record whose content did not change is left alone (its updated_at stays,
  * so the records API's modified-since sees only real changes). Within one page the last copy of an id wins.
@@ -16,7 +19,7 @@ export async function upsertRecords(db: Executor, integrationId: number, runId: 
   const rows = [...unique.values()].map((r) => ({
     integration_id: integrationId,
     external_id: r.externalId,
-    data: JSON.stringify(r.data),
+    data: storableJson(r.data),
     hash: recordHash(r.data, r.modifiedAt),
     source_modified_at: r.modifiedAt,
     first_run_id: runId,

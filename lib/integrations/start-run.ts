@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
-import { finishRun, setRunWorkflowId } from '../db/integration-run.repository';
+import { finishRun } from '../db/integration-run.repository';
 import type { IntegrationRow, IntegrationRunRow, RunTrigger } from '../db/integration-tables';
 import { startSyncWorkflow, type IntegrationWorkflowOptions } from '../temporal/integration-workflows';
 import { syncWorkflowId } from '../../workflows/integration.contract';
@@ -19,15 +19,19 @@ export async function startRun(
   integration: Pick<IntegrationRow, 'id' | 'priority'>,
   how: { trigger: RunTrigger; fullResync: boolean },
 ): Promise<StartedRun> {
-  const { run, claimed } = await claimSyncRun(db, client, { integrationId: integration.id, trigger: how.trigger, fullResync: how.fullResync, workflowId: null });
+  const { run, claimed } = await claimSyncRun(db, client, {
+    integrationId: integration.id,
+    trigger: how.trigger,
+    fullResync: how.fullResync,
+    workflowId: (runId) => syncWorkflowId(integration.id, runId),
+  });
   if (!claimed) return { started: false, running: run };
   const workflowId = syncWorkflowId(integration.id, run.id);
-  await setRunWorkflowId(db, run.id, workflowId);
   try {
     await startSyncWorkflow(client, options, { integrationId: integration.id, runId: run.id, priority: integration.priority, ...how });
   } catch (err) {
     await finishRun(db, run.id, 'failed', `its workflow could not be started: ${(err as Error).message}`);
     throw err;
   }
-  return { started: true, run: { ...run, workflow_id: workflowId }, workflowId };
+  return { started: true, run, workflowId };
 }

@@ -39,10 +39,10 @@ async function claimed(integrationId: number, extra: Partial<NewRun> = {}): Prom
 const rec = (externalId: string, data: Record<string, unknown>, modifiedAt: Date | null = null): NormalizedRecord => ({ externalId, data, modifiedAt });
 const recordsOf = (integrationId: number) =>
   tdb.db.selectFrom('integration_records').selectAll().where('integration_id', '=', integrationId).orderBy('external_id').execute();
-/** storePage on a run that exists (null only when the run was deleted meanwhile). */
+/** storePage on a run still running (an ended or deleted run answers `ended` instead). */
 async function store(input: Parameters<typeof storePage>[1]): Promise<StoredPage> {
   const result = await storePage(tdb.db, input);
-  assert.ok(result, 'the run exists');
+  assert.ok(!('ended' in result), 'the run is running');
   return result;
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,7 +74,7 @@ describe('claimRun', () => {
     assert.equal(new Set(results.map((r) => r.run.id)).size, 1);
   });
 
-  test('a full resync resets the cursor; an incremental run starts from it and keeps it', async () => {
+  test('a full resync starts from no cursor but keeps the saved one until its first page; an incremental run starts from it', async () => {
     const a = await newIntegration('cursor-7');
     const incremental = await claimRun(tdb.db, run(a));
     assert.equal(incremental.run.cursor_start, 'cursor-7');
@@ -85,9 +85,32 @@ describe('claimRun', () => {
     assert.equal(full.claimed, true);
     assert.equal(full.run.full_resync, true);
     assert.equal(full.run.cursor_start, null);
-    const after = await findIntegration(tdb.db, a);
-    assert.equal(after?.cursor, null);
-    assert.notEqual(after?.cursor_updated_at, null);
+    assert.equal((await findIntegration(tdb.db, a))?.cursor, 'cursor-7', 'a resync that never starts loses nothing');
+    await storePage(tdb.db, { runId: full.run.id, page: 1, records: [], nextCursor: 'fresh-1', hasMore: true });
+    assert.equal((await findIntegration(tdb.db, a))?.cursor, 'fresh-1');
+  });
+
+  test('a workflow id made from the run id is stored with the claim', async () => {
+    const a = await newIntegration();
+    const { run: opened } = await claimRun(tdb.db, run(a, { workflowId: (id) => `sync-${a}-${id}` }));
+    assert.equal(opened.workflow_id, `sync-${a}-${opened.id}`);
+    assert.equal((await findRun(tdb.db, opened.id))?.workflow_id, `sync-${a}-${opened.id}`);
+  });
+
+  test('finishRun keeps an error storable: no NUL, at most 4000 characters', async () => {
+    const a = await newIntegration();
+    const runId = await claimed(a);
+    const ended = await finishRun(tdb.db, runId, 'failed', `bad\u0000body ${'x'.repeat(5_000)}`);
+    assert.equal(ended?.error?.length, 4_000);
+    assert.ok(!ended?.error?.includes('\u0000'));
+  });
+
+  test('records with NUL characters are stored (U+FFFD), keys and values alike', async () => {
+    const a = await newIntegration();
+    const runId = await claimed(a);
+    await upsertRecords(tdb.db, a, runId, [rec('n', { ['k\u0000']: 'v\u0000', literal: '\\u0000' })]);
+    const [row] = await recordsOf(a);
+    assert.deepEqual(row.data, { ['k\ufffd']: 'v\ufffd', literal: '\\u0000' });
   });
 
   test('a refused full resync does not touch the cursor of the run going', async () => {
@@ -136,18 +159,18 @@ describe('storePage', () => {
     const a = await newIntegration('kept');
     const runId = await claimed(a);
     await finishRun(tdb.db, runId, 'cancelled', 'cancelled');
-    const result = await store({ runId, page: 1, records: [rec('1', {})], nextCursor: 'moved', hasMore: false });
-    assert.equal(result.replayed, true);
+    const result = await storePage(tdb.db, { runId, page: 1, records: [rec('1', {})], nextCursor: 'moved', hasMore: false });
+    assert.deepEqual(result, { ended: 'cancelled' });
     assert.equal((await recordsOf(a)).length, 0);
     assert.equal((await findIntegration(tdb.db, a))?.cursor, 'kept');
   });
 
-  test('a run deleted with its integration answers null and stores nothing', async () => {
+  test('a run deleted with its integration says so and stores nothing', async () => {
     const a = await newIntegration();
     const runId = await claimed(a);
     await tdb.db.deleteFrom('integrations').where('id', '=', a).execute();
     assert.equal(await findRun(tdb.db, runId), undefined, 'runs go with their integration');
-    assert.equal(await storePage(tdb.db, { runId, page: 1, records: [rec('1', {})], nextCursor: 'c', hasMore: false }), null);
+    assert.deepEqual(await storePage(tdb.db, { runId, page: 1, records: [rec('1', {})], nextCursor: 'c', hasMore: false }), { ended: 'deleted' });
     assert.equal((await recordsOf(a)).length, 0);
   });
 });
