@@ -48,6 +48,7 @@ export async function loadSyncTarget(deps: IntegrationActivityDeps, runId: numbe
 
   let credential: OpenedCredential | null = null;
   let authHeaders: Record<string, string> = {};
+  let allowedHosts: string[] = [];
   if (integration.credential_id !== null) {
     const row = await findCredential(db, integration.credential_id);
     if (!row) throw new ProviderConfigError(`credential ${integration.credential_id} no longer exists`);
@@ -58,6 +59,7 @@ export async function loadSyncTarget(deps: IntegrationActivityDeps, runId: numbe
     if (!pub.success || !secret.success) throw new ProviderConfigError(`credential ${row.id} no longer fits type '${row.type}'`);
     credential = { type: row.type, public: pub.data, secret: secret.data };
     authHeaders = type.headers(pub.data, secret.data);
+    allowedHosts = row.allowed_hosts;
   } else if (provider.credentialRequired) {
     throw new ProviderConfigError(`provider '${provider.id}' needs credentials and the integration has none`);
   }
@@ -71,7 +73,12 @@ export async function loadSyncTarget(deps: IntegrationActivityDeps, runId: numbe
       config: config.data,
       credential,
       authHeaders,
-      http: createHttpClient({ policy: deps.urlPolicy, timeoutMs: deps.integrations.httpTimeoutMs, signal }),
+      http: createHttpClient({
+        policy: deps.urlPolicy,
+        timeoutMs: deps.integrations.httpTimeoutMs,
+        signal,
+        ...(credential ? { credential: { values: [...Object.values(authHeaders), ...Object.values(credential.secret).filter((v): v is string => typeof v === 'string')], allowedHosts } } : {}),
+      }),
       signal,
       logger: deps.logger.child({ integrationId: integration.id, runId, provider: provider.id }),
     },

@@ -31,6 +31,7 @@ export const presentCredential = (c: CredentialRow, secretFields: string[], used
   type: c.type,
   public: c.public,
   secret_fields: secretFields,
+  allowed_hosts: c.allowed_hosts,
   ...(usedBy ? { used_by: usedBy } : {}),
   created_at: c.created_at.toISOString(),
   updated_at: c.updated_at.toISOString(),

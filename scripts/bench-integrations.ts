@@ -139,7 +139,7 @@ export async function runIntegrationBench(deps: IntegrationBenchDeps): Promise<R
   const rssBeforeMb = round(process.memoryUsage().rss / 2 ** 20);
   const upstream = (path: string, method = 'GET') => fetch(`${upstreamUrl}${path}`, { method }).then((r) => r.json() as Promise<any>);
 
-  const credential = await expect(201, 'POST', '/credentials', { name: 'bench upstream', type: 'bearer-token', secret: { token: TOKEN } });
+  const credential = await expect(201, 'POST', '/credentials', { name: 'bench upstream', type: 'bearer-token', secret: { token: TOKEN }, allowed_hosts: ['127.0.0.1'] });
   const createIntegration = (name: string, dataset: string, pageSize: number) =>
     expect(201, 'POST', '/integrations', {
       name,

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
 import { deleteCredential, insertCredential, integrationsUsingCredential, listCredentials, updateCredential } from '../../lib/db/credential.repository';
+import { SecretBoxError } from '../../lib/crypto/secret-box';
 import type { CredentialRow } from '../../lib/db/integration-tables';
 import type { PluginRegistry } from '../../lib/integrations/registry';
 import { ConflictError, NotFoundError } from '../errors';
@@ -22,6 +23,14 @@ export function credentialRoutes(deps: IntegrationRouteDeps, registry: OpenAPIRe
   const router = Router();
   const tag = 'Credentials';
   const present = (row: CredentialRow, usedBy?: number[]) => presentCredential(row, secretFieldNames(plugins, row), usedBy);
+  const openStoredSecret = (row: CredentialRow): unknown => {
+    try {
+      return JSON.parse(secretBox.open(row.secret_sealed));
+    } catch (err) {
+      if (!(err instanceof SecretBoxError)) throw err;
+      throw new ConflictError(`the stored secret of credential ${row.id} cannot be opened (${err.message}); send the secret again with the change`);
+    }
+  };
 
   defineRoute(router, registry, {
     method: 'post', path: '/credentials', tag, role: 'operator', summary: 'Create credentials (the secret fields are encrypted and never shown again)',
@@ -29,7 +38,7 @@ export function credentialRoutes(deps: IntegrationRouteDeps, registry: OpenAPIRe
     handler: async ({ body }) => {
       const type = credentialTypeOf(plugins, body.type);
       const fields = parseCredentialFields(type, body.public, body.secret);
-      const row = await insertCredential(db, { name: body.name, type: type.id, public: fields.public }, secretBox.seal(JSON.stringify(fields.secret)));
+      const row = await insertCredential(db, { name: body.name, type: type.id, public: fields.public, allowedHosts: body.allowed_hosts }, secretBox.seal(JSON.stringify(fields.secret)));
       return present(row, []);
     },
   });
@@ -51,11 +60,14 @@ export function credentialRoutes(deps: IntegrationRouteDeps, registry: OpenAPIRe
     params: IdParams, body: UpdateCredentialBody, response: { status: 200, schema: CredentialSchema, description: 'The changed credentials' }, errors: [404],
     handler: async ({ params, body }) => {
       const row = await loadCredential(db, params.id);
-      let change: { name?: string; public?: Record<string, unknown>; secretSealed?: string } = { name: body.name };
+      let change: { name?: string; public?: Record<string, unknown>; allowedHosts?: string[]; secretSealed?: string } = {
+        name: body.name,
+        allowedHosts: body.allowed_hosts,
+      };
       if (body.public !== undefined || body.secret !== undefined) {
         // The type validates public and secret fields together: the stored half is opened in memory to check the pair.
         const type = credentialTypeOf(plugins, row.type, 'params.id');
-        const fields = parseCredentialFields(type, body.public ?? row.public, body.secret ?? JSON.parse(secretBox.open(row.secret_sealed)));
+        const fields = parseCredentialFields(type, body.public ?? row.public, body.secret ?? openStoredSecret(row));
         change = { ...change, public: fields.public, ...(body.secret !== undefined ? { secretSealed: secretBox.seal(JSON.stringify(fields.secret)) } : {}) };
       }
       const updated = await updateCredential(db, params.id, change);

@@ -4,6 +4,7 @@ import type { Db } from '../../lib/db/connect';
 import { findCredential } from '../../lib/db/credential.repository';
 import { findIntegration } from '../../lib/db/integration.repository';
 import type { CredentialRow, IntegrationRow } from '../../lib/db/integration-tables';
+import { hostsOutside } from '../../lib/integrations/allowed-hosts';
 import type { CredentialType, Provider } from '../../lib/integrations/plugin';
 import type { PluginRegistry } from '../../lib/integrations/registry';
 import { assertSafeUrl, UnsafeUrlError, type UrlPolicy } from '../../lib/net/ssrf';
@@ -81,8 +82,11 @@ export async function parseProviderConfig(provider: Provider, config: Record<str
   return config;
 }
 
-/** The credential exists and is of a type the provider accepts (or none, when the provider allows that). */
-export async function assertCredentialFits(db: Db, provider: Provider, credentialId: number | null): Promise<void> {
+/**
+ * The credential exists, is of a type the provider accepts (or none, when the provider allows that), and every URL of
+ * the config (with the provider's defaults) is on one of its allowed hosts.
+ */
+export async function assertCredentialFits(db: Db, provider: Provider, credentialId: number | null, config: Record<string, unknown>): Promise<void> {
   const path = 'body.credential_id';
   if (credentialId === null) {
     if (provider.credentialRequired) throw new ValidationError([{ path, message: `provider '${provider.id}' needs credentials of type ${provider.credentialTypes.join(' or ')}` }]);
@@ -92,5 +96,12 @@ export async function assertCredentialFits(db: Db, provider: Provider, credentia
   if (!credential) throw new ValidationError([{ path, message: `credential ${credentialId} does not exist` }]);
   if (!provider.credentialTypes.includes(credential.type)) {
     throw new ValidationError([{ path, message: `credential ${credentialId} is of type '${credential.type}'; provider '${provider.id}' accepts ${provider.credentialTypes.join(', ')}` }]);
+  }
+  const parsed = provider.configSchema.safeParse(config);
+  const outside = parsed.success ? hostsOutside(credential.allowed_hosts, parsed.data) : [];
+  if (outside.length > 0) {
+    throw new ValidationError(
+      outside.map((o) => ({ path: `body.config.${o.field}`, message: `credential ${credentialId} may only be sent to ${credential.allowed_hosts.join(', ')}, not ${o.host}` })),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { RUN_STATUSES } from '../../lib/db/integration-tables';
+import { HOST_PATTERN } from '../../lib/integrations/allowed-hosts';
 import { isValidTimeZone } from '../../lib/time/window';
 import { z } from '../openapi';
 import { isoDate, page, PaginationQuery } from './common.schemas';
@@ -37,6 +38,11 @@ export const PluginIdParams = z.object({ id: pluginId.openapi({ param: { name: '
 // --- credentials
 
 const credentialName = z.string().trim().min(1, 'is required').max(200);
+const allowedHosts = z
+  .array(z.string().trim().toLowerCase().regex(HOST_PATTERN, "must be a host name such as api.github.com, or '*.example.com' for its subdomains"))
+  .min(1, 'name at least one host')
+  .max(20)
+  .openapi({ description: 'The only hosts these credentials are ever sent to', example: ['api.github.com'] });
 
 export const CreateCredentialBody = z
   .object({
@@ -44,6 +50,7 @@ export const CreateCredentialBody = z
     type: pluginId.openapi({ description: 'A credential type id from GET /credential-types' }),
     public: jsonObject('Public fields per the type’s public_schema').default({}),
     secret: jsonObject('Secret fields per the type’s secret_schema: encrypted, never returned'),
+    allowed_hosts: allowedHosts,
   })
   .strict()
   .openapi('CreateCredential');
@@ -53,6 +60,7 @@ export const UpdateCredentialBody = z
     name: credentialName.optional(),
     public: jsonObject('Replaces the public fields').optional(),
     secret: jsonObject('Replaces every secret field').optional(),
+    allowed_hosts: allowedHosts.optional(),
   })
   .strict()
   .openapi('UpdateCredential');
@@ -64,6 +72,7 @@ export const CredentialSchema = z
     type: z.string(),
     public: jsonObject('Public fields'),
     secret_fields: z.array(z.string()).openapi({ description: 'Names of the secret fields that are set (never their values)' }),
+    allowed_hosts: z.array(z.string()),
     used_by: z.array(z.number().int()).optional().openapi({ description: 'Integrations using it (on GET of one credential)' }),
     ...timestamps,
   })

@@ -5,12 +5,13 @@ export interface CredentialFields {
   name: string;
   type: string;
   public: Record<string, unknown>;
+  allowedHosts: string[];
 }
 
 export async function insertCredential(db: Executor, fields: CredentialFields, secretSealed: string): Promise<CredentialRow> {
   return db
     .insertInto('credentials')
-    .values({ name: fields.name, type: fields.type, public: JSON.stringify(fields.public), secret_sealed: secretSealed })
+    .values({ name: fields.name, type: fields.type, public: JSON.stringify(fields.public), allowed_hosts: fields.allowedHosts, secret_sealed: secretSealed })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
@@ -29,7 +30,7 @@ export async function listCredentials(db: Executor, f: { type?: string; cursor?:
 export async function updateCredential(
   db: Executor,
   id: number,
-  change: { name?: string; public?: Record<string, unknown>; secretSealed?: string },
+  change: { name?: string; public?: Record<string, unknown>; allowedHosts?: string[]; secretSealed?: string },
 ): Promise<CredentialRow | undefined> {
   return db
     .updateTable('credentials')
@@ -37,6 +38,7 @@ export async function updateCredential(
       ...(change.name !== undefined ? { name: change.name } : {}),
       ...(change.public !== undefined ? { public: JSON.stringify(change.public) } : {}),
       ...(change.secretSealed !== undefined ? { secret_sealed: change.secretSealed } : {}),
+      ...(change.allowedHosts !== undefined ? { allowed_hosts: change.allowedHosts } : {}),
       updated_at: new Date(),
     })
     .where('id', '=', id)

@@ -15,6 +15,7 @@ export interface CredentialTable {
   type: string;
   public: Json<Record<string, unknown>>;
   secret_sealed: string; // AES-256-GCM of the secret fields as JSON (lib/crypto/secret-box.ts)
+  allowed_hosts: Defaulted<string[]>; // the only hosts its headers are ever sent to ('*.example.com' = subdomains)
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

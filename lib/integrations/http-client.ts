@@ -5,6 +5,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { assertSafeUrl, guardedLookup, UnsafeUrlError, type UrlPolicy } from '../net/ssrf';
 import { parseRetryAfter } from '../webhooks/retry-after';
+import { hostAllowed } from './allowed-hosts';
 import { IntegrationAuthError, ProviderConfigError, RateLimitedError, UpstreamError } from './errors';
 
 export interface HttpResponse {
@@ -32,6 +33,16 @@ export interface HttpClientOptions {
   /** Bodies larger than this fail the page (retryable: a smaller page size is the fix). */
   maxBodyBytes?: number;
   now?: () => number;
+  /**
+   * The integration's credential: its auth header values and secret fields. A request with a header carrying any of
+   * them (however the provider built the header) goes only to one of the credential's allowed hosts.
+   */
+  credential?: { values: readonly string[]; allowedHosts: readonly string[] };
+}
+
+function carriesCredential(headers: Record<string, string>, values: readonly string[]): boolean {
+  const secrets = values.filter((v) => v.length >= 4);
+  return Object.values(headers).some((header) => secrets.some((secret) => header.includes(secret)));
 }
 
 const DEFAULT_MAX_BODY = 32 * 1024 * 1024;
@@ -104,7 +115,8 @@ function get(url: URL, headers: Record<string, string>, options: HttpClientOptio
 
 /** A short, safe excerpt of an error answer for run records (never the request's headers). */
 function excerpt(body: Buffer): string {
-  const text = body.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ').trim();
+  // Control characters (NUL cannot even be stored) become spaces: an excerpt is for reading.
+  const text = body.subarray(0, 300).toString('utf8').replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
   return text ? `: ${text}` : '';
 }
 
@@ -137,6 +149,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         if (options.signal?.aborted) throw new UpstreamError('cancelled', null, true);
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UpstreamError(`${url.protocol} URLs are not supported`, null, false);
         if (options.policy.httpsOnly && url.protocol !== 'https:') throw new UpstreamError(`${url.origin}: only https is allowed`, null, false);
+        const credential = options.credential;
+        if (credential && carriesCredential(request.headers ?? {}, credential.values) && !hostAllowed(credential.allowedHosts, url.hostname)) {
+          throw new ProviderConfigError(`the credential may not be sent to ${url.hostname} (its allowed hosts: ${credential.allowedHosts.join(', ') || 'none'})`);
+        }
         // Literal IPs never reach the lookup: check them here (names are checked by the lookup at connect time).
         if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) {
           await assertSafeUrl(url.toString(), options.policy).catch((err: unknown) => {

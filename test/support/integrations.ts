@@ -14,8 +14,9 @@ export interface RunBody {
   error: string | null;
 }
 
-export async function createCredential(s: Stack, type: string, secret: Record<string, unknown>, pub: Record<string, unknown> = {}) {
-  const r = await s.http('POST', '/api/v1/credentials', { name: `${type} for tests`, type, public: pub, secret });
+/** Credentials allowed to go to the local fakes (127.0.0.1) unless `allowedHosts` says otherwise. */
+export async function createCredential(s: Stack, type: string, secret: Record<string, unknown>, pub: Record<string, unknown> = {}, allowedHosts = ['127.0.0.1']) {
+  const r = await s.http('POST', '/api/v1/credentials', { name: `${type} for tests`, type, public: pub, secret, allowed_hosts: allowedHosts });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body as { id: number; type: string; public: Record<string, unknown>; secret_fields: string[] };
 }
