@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger';
 import type { MailingWorkflowOptions } from '../lib/temporal/mailing-workflows';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
+import { refuseNul } from './no-nul';
 import { requestLog } from './request-log';
 import { createRegistry, generateDocument } from './openapi';
 import { apiKeyRoutes } from './routes/api-keys.routes';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
   app.use(requestLog(logger));
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseNul);
 
   const registry = createRegistry();
   const v1 = express.Router();

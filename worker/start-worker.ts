@@ -84,7 +84,7 @@ export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]
     await ensureWebhookSchedules(temporal.client, { ...webhookOptions, retentionDays: config.WEBHOOK_RETENTION_DAYS }).catch((err: unknown) =>
       logger.error({ err }, 'could not create the webhook schedules'),
     );
-    await ensureIntegrationSchedules(db, temporal.client, integrationOptions, config.INTEGRATION_SYNC_ALL_MINUTES).catch((err: unknown) =>
+    await ensureIntegrationSchedules(db, temporal.client, integrationOptions, config.INTEGRATION_SYNC_ALL_MINUTES, logger).catch((err: unknown) =>
       logger.error({ err }, 'could not create the integration schedules'),
     );
   }

@@ -3,7 +3,7 @@ import { ServiceError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { Router } from 'express';
 import { listRecords } from '../../lib/db/integration-record.repository';
-import { findRun, listRuns } from '../../lib/db/integration-run.repository';
+import { findRun, IntegrationMissingError, listRuns } from '../../lib/db/integration-run.repository';
 import { startRun } from '../../lib/integrations/start-run';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { presentRecord, presentRun } from '../integration-presenters';
@@ -27,7 +27,8 @@ export function integrationRunRoutes(deps: IntegrationRouteDeps, registry: OpenA
     try {
       outcome = await startRun(db, temporal, options, integration, { trigger: 'manual', fullResync });
     } catch (err) {
-      if (err instanceof ServiceError) throw new ServiceUnavailableError('Temporal is unavailable; the run was recorded as failed and nothing was fetched.', err);
+      if (err instanceof ServiceError) throw new ServiceUnavailableError('Temporal is unavailable; no sync started (a run opened for it is recorded as failed).', err);
+      if (err instanceof IntegrationMissingError) throw new NotFoundError(`integration ${id}`);
       throw err;
     }
     if (!outcome.started) {

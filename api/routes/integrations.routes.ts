@@ -1,11 +1,13 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { Router } from 'express';
 import { deleteIntegration, insertIntegration, listIntegrations, updateIntegration, type IntegrationFields } from '../../lib/db/integration.repository';
 import { runningRun } from '../../lib/db/integration-run.repository';
 import type { IntegrationRow } from '../../lib/db/integration-tables';
 import { deleteIntegrationSchedule, describeIntegrationSchedule, putIntegrationSchedule } from '../../lib/temporal/integration-workflows';
-import { NotFoundError, ServiceUnavailableError, ValidationError } from '../errors';
+import { stableStringify } from '../../lib/integrations/record-hash';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../errors';
 import { presentIntegration } from '../integration-presenters';
 import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
@@ -15,14 +17,19 @@ import { assertCredentialFits, loadIntegration, parseProviderConfig, providerOf,
 const GRPC_INVALID_ARGUMENT = 3;
 
 /**
- * A Schedule Temporal refused: a cron it cannot parse is the caller's 400 (the schedule client turns the server's
- * INVALID_ARGUMENT into a TypeError); anything else means Temporal is away.
+ * Why creating or updating a Schedule failed: a spec Temporal refuses is the caller's 400 (the schedule client turns
+ * the server's INVALID_ARGUMENT into a TypeError); a Temporal that cannot be reached is a 503.
  */
-function scheduleError(err: unknown): unknown {
+function putScheduleError(err: unknown): unknown {
   if (err instanceof TypeError) return new ValidationError([{ path: 'body.schedule', message: `Temporal refused the schedule: ${err.message}` }]);
   if (err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === GRPC_INVALID_ARGUMENT) {
     return new ValidationError([{ path: 'body.schedule', message: `Temporal refused the schedule: ${err.cause.details || err.message}` }]);
   }
+  return temporalError(err);
+}
+
+/** Temporal unreachable: a 503 (nothing was changed); anything else stays what it is. */
+function temporalError(err: unknown): unknown {
   if (err instanceof ServiceError) return new ServiceUnavailableError('Temporal is unavailable, so the integration’s Schedule could not be kept in step; nothing was changed.', err);
   return err;
 }
@@ -49,13 +56,15 @@ export function integrationRoutes(deps: IntegrationRouteDeps, registry: OpenAPIR
     handler: async ({ body }) => {
       const provider = providerOf(plugins, body.provider);
       const config = await parseProviderConfig(provider, body.config, urlPolicy);
-      await assertCredentialFits(db, provider, body.credential_id);
+      await assertCredentialFits(db, provider, body.credential_id, config);
       const row = await insertIntegration(db, { ...body, config });
       try {
         await putIntegrationSchedule(temporal, options, row);
       } catch (err) {
+        // The Schedule may exist even so (an answer lost on the way back): it goes with the row, as far as Temporal lets.
+        await deleteIntegrationSchedule(temporal, row.id).catch(() => undefined);
         await deleteIntegration(db, row.id);
-        throw scheduleError(err);
+        throw putScheduleError(err);
       }
       return presentIntegration(row);
     },
@@ -77,7 +86,7 @@ export function integrationRoutes(deps: IntegrationRouteDeps, registry: OpenAPIR
     handler: async ({ params }) => {
       const row = await loadIntegration(db, params.id);
       const schedule = await describeIntegrationSchedule(temporal, row.id).catch((err: unknown) => {
-        throw scheduleError(err);
+        throw temporalError(err);
       });
       return presentIntegration(row, schedule);
     },
@@ -85,20 +94,29 @@ export function integrationRoutes(deps: IntegrationRouteDeps, registry: OpenAPIR
 
   defineRoute(router, registry, {
     method: 'patch', path: '/integrations/:id', tag, role: 'operator', summary: 'Change an integration; active=false pauses its Schedule, true resumes it',
-    params: IdParams, body: UpdateIntegrationBody, response: { status: 200, schema: IntegrationSchema, description: 'The changed integration' }, errors: [404, 503],
+    params: IdParams, body: UpdateIntegrationBody, response: { status: 200, schema: IntegrationSchema, description: 'The changed integration' }, errors: [404, 409, 503],
     handler: async ({ params, body }) => {
       const before = await loadIntegration(db, params.id);
       const provider = providerOf(plugins, before.provider, 'params.id');
-      const change: Partial<IntegrationFields> = { ...body };
+      const change: Partial<IntegrationFields> & { cursor?: null } = { ...body };
       if (body.config !== undefined) change.config = await parseProviderConfig(provider, body.config, urlPolicy);
-      if (body.credential_id !== undefined) await assertCredentialFits(db, provider, body.credential_id);
+      const configChanged = change.config !== undefined && stableStringify(change.config) !== stableStringify(before.config);
+      if (configChanged) {
+        // Another source (repository, URL, filter): the checkpoint of the old one would skip records of the new one.
+        const running = await runningRun(db, params.id);
+        if (running) throw new ConflictError(`integration ${params.id} is syncing (run ${running.id}); change its config when the run has ended or after cancelling it`);
+        change.cursor = null;
+      }
+      if (body.credential_id !== undefined || body.config !== undefined) {
+        await assertCredentialFits(db, provider, body.credential_id === undefined ? before.credential_id : body.credential_id, change.config ?? before.config);
+      }
       const row = await updateIntegration(db, params.id, change);
       if (!row) throw new NotFoundError(`integration ${params.id}`);
       try {
         await putIntegrationSchedule(temporal, options, row);
       } catch (err) {
-        await updateIntegration(db, params.id, fieldsOf(before));
-        throw scheduleError(err);
+        await updateIntegration(db, params.id, { ...fieldsOf(before), cursor: before.cursor });
+        throw putScheduleError(err);
       }
       return presentIntegration(row);
     },
@@ -110,10 +128,17 @@ export function integrationRoutes(deps: IntegrationRouteDeps, registry: OpenAPIR
     handler: async ({ params }) => {
       await loadIntegration(db, params.id);
       await deleteIntegrationSchedule(temporal, params.id).catch((err: unknown) => {
-        throw scheduleError(err);
+        throw temporalError(err);
       });
       const running = await runningRun(db, params.id);
-      if (running?.workflow_id) await temporal.workflow.getHandle(running.workflow_id).cancel().catch(() => undefined);
+      if (running?.workflow_id) {
+        await temporal.workflow
+          .getHandle(running.workflow_id)
+          .cancel()
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw temporalError(err); // already ended: nothing to cancel
+          });
+      }
       await deleteIntegration(db, params.id);
     },
   });

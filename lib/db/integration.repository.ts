@@ -39,11 +39,15 @@ export async function listIntegrations(
   return q.orderBy('id').limit(f.limit).execute();
 }
 
-export async function updateIntegration(db: Executor, id: number, change: Partial<IntegrationFields>): Promise<IntegrationRow | undefined> {
+export async function updateIntegration(
+  db: Executor,
+  id: number,
+  change: Partial<IntegrationFields> & { cursor?: string | null },
+): Promise<IntegrationRow | undefined> {
   const { config: _config, schedule: _schedule, ...plain } = change;
   return db
     .updateTable('integrations')
-    .set({ ...plain, ...jsonColumns(change), updated_at: new Date() })
+    .set({ ...plain, ...jsonColumns(change), ...(change.cursor !== undefined ? { cursor_updated_at: new Date() } : {}), updated_at: new Date() })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
@@ -52,9 +56,4 @@ export async function updateIntegration(db: Executor, id: number, change: Partia
 export async function deleteIntegration(db: Executor, id: number): Promise<boolean> {
   const result = await db.deleteFrom('integrations').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
-}
-
-/** Puts the checkpoint back to "from the beginning" (full resync). */
-export async function resetCursor(db: Executor, id: number): Promise<void> {
-  await db.updateTable('integrations').set({ cursor: null, cursor_updated_at: new Date() }).where('id', '=', id).execute();
 }

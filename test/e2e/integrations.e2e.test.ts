@@ -46,12 +46,18 @@ test('the plugin catalogue lists credential types and providers with JSON Schema
 });
 
 test('credentials: secrets validated, stored encrypted, never returned', async () => {
-  const bad = await s.http('POST', '/api/v1/credentials', { name: 'x', type: 'bearer-token', secret: { token: '' } });
+  const bad = await s.http('POST', '/api/v1/credentials', { name: 'x', type: 'bearer-token', secret: { token: '' }, allowed_hosts: ['127.0.0.1'] });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.errors[0].path, 'body.secret.token');
-  const unknown = await s.http('POST', '/api/v1/credentials', { name: 'x', type: 'telepathy', secret: {} });
+  const unknown = await s.http('POST', '/api/v1/credentials', { name: 'x', type: 'telepathy', secret: {}, allowed_hosts: ['127.0.0.1'] });
   assert.equal(unknown.status, 400);
   assert.equal(unknown.body.errors[0].path, 'body.type');
+  const unbound = await s.http('POST', '/api/v1/credentials', { name: 'x', type: 'bearer-token', secret: { token: 'abcd' } });
+  assert.equal(unbound.status, 400);
+  assert.equal(unbound.body.errors[0].path, 'body.allowed_hosts');
+  const nul = await s.http('POST', '/api/v1/credentials', { name: 'a\u0000b', type: 'bearer-token', secret: { token: 'abcd' }, allowed_hosts: ['127.0.0.1'] });
+  assert.equal(nul.status, 400, 'NUL cannot be stored: a 400, not a 500');
+  assert.equal(nul.body.errors[0].path, 'body.name');
 
   const created = await createCredential(s, 'bearer-token', { token: TOKEN });
   assert.deepEqual(created.secret_fields, ['token']);
@@ -90,6 +96,26 @@ test('integrations validate provider, config and credential type, naming the fie
   assert.equal((await s.tdb.db.selectFrom('integrations').select('id').where('name', '=', 'bad').execute()).length, 0, 'nothing stored');
 });
 
+test('credentials go only to their allowed hosts: refused at create time and again at send time', async () => {
+  const github = await createCredential(s, 'bearer-token', { token: 'ghp_only_for_github' }, {}, ['api.github.com']);
+  const elsewhere = await s.http('POST', '/api/v1/integrations', {
+    name: 'exfiltrate', provider: 'github-issues', credential_id: github.id, config: { owner: 'o', repo: 'r', base_url: api.url }, schedule: { kind: 'interval', every_seconds: 3600 },
+  });
+  assert.equal(elsewhere.status, 400, JSON.stringify(elsewhere.body));
+  assert.equal(elsewhere.body.errors[0].path, 'body.config.base_url');
+  assert.match(elsewhere.body.errors[0].message, /api\.github\.com/);
+
+  // A binding narrowed after the integration was made: the sync refuses to send the token, and says why.
+  const credential = await createCredential(s, 'bearer-token', { token: TOKEN });
+  const integration = await createIntegration(s, { provider: 'http-json', credential_id: credential.id, config: pagedConfig() });
+  assert.equal((await s.http('PATCH', `/api/v1/credentials/${credential.id}`, { allowed_hosts: ['api.example.com'] })).status, 200);
+  const before = api.requests.length;
+  const run = await finishedRun(s, integration.id, (await syncNow(s, integration.id)).id);
+  assert.equal(run.status, 'failed');
+  assert.match(run.error ?? '', /may not be sent to 127\.0\.0\.1/);
+  assert.equal(api.requests.length, before, 'the token never left');
+});
+
 test('sync now imports every page; the next run fetches only new and changed records; full resync starts over', async () => {
   const credential = await createCredential(s, 'bearer-token', { token: TOKEN });
   const integration = await createIntegration(s, { provider: 'http-json', credential_id: credential.id, config: pagedConfig() });
@@ -119,9 +145,21 @@ test('sync now imports every page; the next run fetches only new and changed rec
   assert.equal(full.status, 'succeeded');
   assert.deepEqual([full.fetched, full.inserted, full.updated], [26, 0, 0], 'a full resync fetches everything; nothing changed');
 
+  // Another source: the old checkpoint would skip its records, so a config change starts from the beginning.
+  const moved = await s.http('PATCH', `/api/v1/integrations/${integration.id}`, { config: { ...pagedConfig(), url: `${api.url}/offset`, pagination: { type: 'offset', page_size: 10 } } });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal(moved.body.cursor, null);
+  assert.equal((await s.http('PATCH', `/api/v1/integrations/${integration.id}`, { name: 'renamed' })).body.cursor, null, 'other changes keep it');
+
+  // A NUL character from upstream is stored (as U+FFFD), not a page failing forever.
+  api.upsert({ id: 27, name: 'nul\u0000name' });
+  const withNul = await finishedRun(s, integration.id, (await syncNow(s, integration.id)).id);
+  assert.equal(withNul.status, 'succeeded', withNul.error ?? '');
+  assert.equal((await records(s, integration.id, '&external_id=27'))[0].data.name, 'nul\ufffdname');
+
   const succeeded = await systemEvents(s, 'integration.sync.succeeded');
   const mine = succeeded.filter((e) => e.payload.integrationId === integration.id);
-  assert.equal(mine.length, 3, 'one integration.sync.succeeded per run');
+  assert.equal(mine.length, 4, 'one integration.sync.succeeded per run');
   assert.deepEqual(mine[1].payload, { integrationId: integration.id, runId: String(second.id), pages: second.pages, fetched: 3, inserted: 1, updated: 2 });
 });
 
@@ -151,5 +189,5 @@ test('429 with Retry-After is waited out exactly, then the run goes on', async (
   const waited = mine[1].at - mine[0].at;
   assert.ok(waited >= 6_000, `waited ${waited} ms after the 429`);
   assert.ok(waited < 12_000, `and not much longer (${waited} ms)`);
-  assert.equal(run.fetched, 26);
+  assert.equal(run.fetched, api.items().length);
 });
