@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createSmsProvider, type SmsProvider } from '../activities/sms-provider';
 import { requireSetting, type Config } from '../lib/config';
@@ -62,7 +62,8 @@ export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]
     plugins: deps.plugins ?? loadPlugins(),
     integrations: { options: integrationOptions, httpTimeoutMs: config.INTEGRATION_HTTP_TIMEOUT_MS },
   });
-  const workflowSource = deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH };
+  // Bundled once for every queue's worker (a workflowsPath would make each Worker bundle the same code again).
+  const workflowSource = { workflowBundle: deps.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') })) };
   const queues = {
     // Cancellation reaches send activities through heartbeats: keep that path short so ends_at cuts sends off promptly.
     mailings: { taskQueue: config.TEMPORAL_TASK_QUEUE, maxConcurrentActivityTaskExecutions: 20, maxHeartbeatThrottleInterval: '1 second', defaultHeartbeatThrottleInterval: '1 second' },
