@@ -1,12 +1,11 @@
 // A sync survives its worker being killed: the in-flight page activity times out on its heartbeat (30 s), a new
 // worker process takes the retry, and the run goes on from the cursor checkpoint saved with the last stored page.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startFakeJsonApi, type FakeJsonApi } from '../support/fake-json-api';
 import { createIntegration, finishedRun, getRun, records, syncNow } from '../support/integrations';
 import { startStack, waitFor, type Stack } from '../support/stack';
+import { workerProcesses } from '../support/worker-process';
 
 const ITEMS = 300;
 const PAGE_SIZE = 10;
@@ -14,43 +13,17 @@ const FULL_PAGES = ITEMS / PAGE_SIZE;
 
 let s: Stack;
 let api: FakeJsonApi;
-const children: ChildProcess[] = [];
+const workers = workerProcesses(() => s);
 
 before(async () => {
   [s, api] = await Promise.all([startStack({ withWorker: false }), startFakeJsonApi({ items: ITEMS })]);
 });
 after(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  workers.killAll();
   await s?.close();
   await api?.close();
 });
 
-/** The real worker entry point in its own process, so it can be killed without warning. */
-function spawnWorker(): ChildProcess {
-  const c = s.config;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../worker/main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: s.tdb.url,
-      TEMPORAL_ADDRESS: s.env.address,
-      TEMPORAL_TASK_QUEUE: c.TEMPORAL_TASK_QUEUE,
-      WEBHOOK_TASK_QUEUE: c.WEBHOOK_TASK_QUEUE,
-      INTEGRATION_TASK_QUEUE: c.INTEGRATION_TASK_QUEUE,
-      INTEGRATION_PRIORITY_TASK_QUEUE: c.INTEGRATION_PRIORITY_TASK_QUEUE,
-      ENCRYPTION_KEY: c.ENCRYPTION_KEY,
-      WEBHOOK_ALLOWLIST: c.WEBHOOK_ALLOWLIST,
-      PROVIDER_URL: c.PROVIDER_URL,
-      PROVIDER_TOKEN: c.PROVIDER_TOKEN,
-      PROVIDER_TIMEOUT_MS: String(c.PROVIDER_TIMEOUT_MS),
-      SEND_BATCH_SIZE: String(c.SEND_BATCH_SIZE),
-      SEND_CONCURRENCY: String(c.SEND_CONCURRENCY),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
 
 /** The list requests (not the connection check, which asks for per_page=1), by page number. */
 function listRequestsByPage(): Map<number, number> {
@@ -76,7 +49,7 @@ test('killing the worker mid-sync: a new worker resumes from the saved cursor, n
     },
   });
 
-  const first = spawnWorker();
+  const first = workers.spawn();
   const started = Date.now();
   const run = await syncNow(s, integration.id);
   await waitFor(async () => (await getRun(s, integration.id, run.id)).pages >= 5, 120_000, 'at least 5 pages stored');
@@ -91,7 +64,7 @@ test('killing the worker mid-sync: a new worker resumes from the saved cursor, n
   assert.ok(checkpoint.cursor !== null && JSON.parse(checkpoint.cursor).at.page > atCrash.pages, `a mid-run checkpoint is saved: ${checkpoint.cursor}`);
   const requestedAtCrash = listRequestsByPage();
 
-  spawnWorker();
+  workers.spawn();
   const done = await finishedRun(s, integration.id, run.id, 120_000);
   const resumedAfterMs = Date.now() - killedAt;
   assert.equal(done.status, 'succeeded', done.error ?? '');

@@ -1,52 +1,25 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { insertClients } from '../support/fixtures';
 import { startStack, waitFor, type Stack } from '../support/stack';
+import { workerProcesses } from '../support/worker-process';
 
 let s: Stack;
-const children: ChildProcess[] = [];
+const workers = workerProcesses(() => s);
 
 before(async () => {
   s = await startStack({ withWorker: false });
 });
 after(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  workers.killAll();
   await s?.close();
 });
 
-/** The real worker entry point in its own process, so it can be killed without warning. */
-function spawnWorker(): ChildProcess {
-  const c = s.config;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../worker/main.ts')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: s.tdb.url,
-      TEMPORAL_ADDRESS: s.env.address,
-      TEMPORAL_TASK_QUEUE: c.TEMPORAL_TASK_QUEUE,
-      WEBHOOK_TASK_QUEUE: c.WEBHOOK_TASK_QUEUE,
-      INTEGRATION_TASK_QUEUE: c.INTEGRATION_TASK_QUEUE,
-      INTEGRATION_PRIORITY_TASK_QUEUE: c.INTEGRATION_PRIORITY_TASK_QUEUE,
-      ENCRYPTION_KEY: c.ENCRYPTION_KEY,
-      WEBHOOK_ALLOWLIST: c.WEBHOOK_ALLOWLIST,
-      PROVIDER_URL: c.PROVIDER_URL,
-      PROVIDER_TOKEN: c.PROVIDER_TOKEN,
-      PROVIDER_TIMEOUT_MS: String(c.PROVIDER_TIMEOUT_MS),
-      SEND_BATCH_SIZE: String(c.SEND_BATCH_SIZE),
-      SEND_CONCURRENCY: String(c.SEND_CONCURRENCY),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  return child;
-}
 
 test('killing the worker mid-mailing and starting another loses and duplicates nothing', async () => {
   const clients = await insertClients(s.tdb.db, 150, { operator: '951' });
   s.provider.configure({ latencyMs: 60 });
-  const first = spawnWorker();
+  const first = workers.spawn();
   const created = await s.http('POST', '/api/v1/mailings', {
     text: 'Survives crashes',
     starts_at: new Date(Date.now() - 1000).toISOString(),
@@ -60,7 +33,7 @@ test('killing the worker mid-mailing and starting another loses and duplicates n
   const atCrash = s.provider.deliveries().length;
   assert.ok(atCrash < 150, `killed mid-way (${atCrash} delivered)`);
 
-  spawnWorker();
+  workers.spawn();
   await waitFor(async () => (await s.http('GET', `/api/v1/mailings/${created.body.id}`)).body.status === 'completed', 120_000, 'completed after restart');
   const stats = (await s.http('GET', `/api/v1/mailings/${created.body.id}/stats?limit=500`)).body;
   assert.deepEqual(stats.counts, { pending: 0, sent: 150, failed: 0, expired: 0, cancelled: 0 });
