@@ -17,21 +17,9 @@ export interface FakeItem {
   updated_at: string | number;
 }
 
-export interface FakeAnswer {
-  status: number;
-  headers?: Record<string, string>;
-  /** A string is sent as is; anything else as JSON. */
-  body?: unknown;
-}
+import type { FakeAnswer, RecordedRequest as FakeRequest } from './fake-upstream';
 
-export interface FakeRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  at: number;
-}
+export type { FakeAnswer, FakeRequest };
 
 export interface FakeJsonApiOptions {
   /** Items 1..n named item-<id>, each changed one clock tick after the previous. Default 0. */

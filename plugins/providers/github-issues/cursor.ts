@@ -3,7 +3,7 @@
 //   final    {"since": <ISO>}   where the next run starts (the newest updated_at seen)   or null (nothing seen yet)
 // `max` is the newest updated_at seen so far in the run. Timestamps are kept as GitHub wrote them and sent back as is.
 import { z } from 'zod';
-import { ProviderConfigError } from '../../../lib/integrations/errors';
+import { readJsonCursor } from '../../../lib/integrations/json-cursor';
 
 export interface RunState {
   /** The `since` parameter of the next request (null: everything). */
@@ -22,15 +22,8 @@ const cursorSchema = z
 /** The run state a saved cursor stands for (null: the first run). Throws ProviderConfigError for a cursor it cannot read. */
 export function readCursor(raw: string | null): RunState {
   if (raw === null) return { since: null, page: 1, max: null };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    json = undefined;
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) throw new ProviderConfigError(`the saved cursor is not one github-issues writes (${raw.slice(0, 80)}): reset the integration's cursor`);
-  return { since: parsed.data.since, page: parsed.data.page ?? 1, max: parsed.data.max ?? null };
+  const saved = readJsonCursor(raw, cursorSchema, 'github-issues');
+  return { since: saved.since, page: saved.page ?? 1, max: saved.max ?? null };
 }
 
 /** The later of two GitHub timestamps (null counts as earliest). */

@@ -3,7 +3,7 @@
 //   final    {"since": <ISO>}  (incremental: where the next run starts)  or  null  (no since: next run starts over)
 // `since` is what this run asks for, `max` the newest change seen so far in it, `pages` how many pages it has taken.
 import { z } from 'zod';
-import { ProviderConfigError } from '../../../lib/integrations/errors';
+import { readJsonCursor } from '../../../lib/integrations/json-cursor';
 import type { HttpJsonConfig } from './config';
 import { isoOf, parseTimestamp } from './timestamps';
 
@@ -55,15 +55,7 @@ export interface ReadCursor {
 export function readCursor(raw: string | null, config: HttpJsonConfig): ReadCursor {
   const initial = config.since?.initial === undefined ? null : parseTimestamp(config.since.initial, config.since.format);
   if (raw === null) return { state: { since: initial, max: null, at: null, pages: 0 }, restarted: null };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new ProviderConfigError(`the saved cursor is not JSON (${raw.slice(0, 80)}): reset the integration's cursor`);
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) throw new ProviderConfigError(`the saved cursor is not one http-json writes (${raw.slice(0, 80)}): reset the integration's cursor`);
-  const saved = parsed.data;
+  const saved = readJsonCursor(raw, cursorSchema, 'http-json');
   const since = config.since ? (saved.since ? Date.parse(saved.since) : initial) : null;
   const max = config.since && saved.max ? Date.parse(saved.max) : null;
   if (saved.at && !fits(saved.at, config)) {

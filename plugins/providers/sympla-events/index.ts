@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ProviderConfigError, UpstreamError } from '../../../lib/integrations/errors';
 import type { HttpResponse } from '../../../lib/integrations/http-client';
+import { readJsonCursor } from '../../../lib/integrations/json-cursor';
 import { defineProvider, type SyncContext, type SyncPage } from '../../../lib/integrations/plugin';
 import { configSchema, eventsUrl, type SymplaEventsConfig } from './config';
 import { eventListSchema, normalizeEvent, type SymplaEvent } from './event';
@@ -39,16 +40,9 @@ async function listEvents(ctx: Ctx, page: number, pageSize: number) {
 /** The page to start from. A cursor saved with another page size no longer points at the same events: start over. */
 function startPage(ctx: Ctx, cursor: string | null): number {
   if (cursor === null) return 1;
-  let json: unknown;
-  try {
-    json = JSON.parse(cursor);
-  } catch {
-    json = undefined;
-  }
-  const parsed = cursorSchema.safeParse(json);
-  if (!parsed.success) throw new ProviderConfigError(`the saved cursor is not one sympla-events writes (${cursor.slice(0, 80)}): reset the integration's cursor`);
-  if (parsed.data.page_size === ctx.config.page_size) return parsed.data.page;
-  ctx.logger.warn({ provider: 'sympla-events', cursor: parsed.data }, 'page_size changed during a run: this run starts again from page 1');
+  const saved = readJsonCursor(cursor, cursorSchema, 'sympla-events');
+  if (saved.page_size === ctx.config.page_size) return saved.page;
+  ctx.logger.warn({ provider: 'sympla-events', cursor: saved }, 'page_size changed during a run: this run starts again from page 1');
   return 1;
 }
 
