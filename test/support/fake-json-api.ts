@@ -9,6 +9,9 @@
 // Items are ordered by (updated_at, id), so an item changed during a sync moves to the end.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FakeAnswer, RecordedRequest as FakeRequest } from './fake-upstream';
+
+export type { FakeAnswer, FakeRequest };
 
 export interface FakeItem {
   id: number;
@@ -16,10 +19,6 @@ export interface FakeItem {
   /** ISO 8601, or unix seconds with `timestamps: 'unix'`. */
   updated_at: string | number;
 }
-
-import type { FakeAnswer, RecordedRequest as FakeRequest } from './fake-upstream';
-
-export type { FakeAnswer, FakeRequest };
 
 export interface FakeJsonApiOptions {
   /** Items 1..n named item-<id>, each changed one clock tick after the previous. Default 0. */
