@@ -57,7 +57,7 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
         return { runId: null, skipped: 'deleted' };
       }
       if (!integration.active) return { runId: null, skipped: 'inactive' };
-      const { run, claimed } = await claimSyncRun(db, temporal.client, { ...input, integrationId: input.integrationId });
+      const { run, claimed } = await claimSyncRun(db, temporal.client, input);
       if (claimed) return { runId: run.id };
       // The same workflow retrying this activity after its claim committed finds its own run.
       if (run.workflow_id === input.workflowId) return { runId: run.id };

@@ -115,7 +115,8 @@ export function integrationRoutes(deps: IntegrationRouteDeps, registry: OpenAPIR
       try {
         await putIntegrationSchedule(temporal, options, row);
       } catch (err) {
-        await updateIntegration(db, params.id, { ...fieldsOf(before), cursor: before.cursor });
+        // Back as it was; the cursor only when this change reset it (a run may have moved it on meanwhile otherwise).
+        await updateIntegration(db, params.id, { ...fieldsOf(before), ...(configChanged ? { cursor: before.cursor } : {}) });
         throw putScheduleError(err);
       }
       return presentIntegration(row);
