@@ -1,6 +1,7 @@
 // The http-json provider's configuration. A UI renders it from z.toJSONSchema, so: .describe() everywhere, defaults
 // instead of transforms, and cross-field rules in superRefine (ignored by the JSON Schema, enforced on parse).
 import { z } from 'zod';
+import { HEADER_VALUE } from '../../../lib/integrations/plugin';
 import { DOT_PATH } from './json-path';
 import { parseTimestamp } from './timestamps';
 
@@ -24,6 +25,10 @@ const page = z
     size_param: param('Query parameter with the page size.', 'per_page'),
     page_size: pageSize('Items per page; a shorter page is the last.'),
     start_page: z.number().int().min(0).max(1_000_000).default(1).describe('Number of the first page (0 or 1 for most APIs).'),
+    stop_on_short_page: z
+      .boolean()
+      .default(true)
+      .describe('A page shorter than page_size is the last. Set false for APIs that may send fewer items than asked (a server-side cap): then only an empty page ends the run.'),
   })
   .strict()
   .describe('Numbered pages: ?page=1&per_page=100, then page=2, ... until a page is shorter than page_size.');
@@ -33,6 +38,10 @@ const offset = z
     offset_param: param('Query parameter with the number of items to skip.', 'offset'),
     limit_param: param('Query parameter with the page size.', 'limit'),
     page_size: pageSize('Items per request; a shorter page is the last.'),
+    stop_on_short_page: z
+      .boolean()
+      .default(true)
+      .describe('A page shorter than page_size is the last. Set false for APIs that may send fewer items than asked (a server-side cap): then only an empty page ends the run.'),
   })
   .strict()
   .describe('Offset and limit: ?offset=0&limit=100, then offset=100, ... until a page is shorter than page_size.');
@@ -74,7 +83,7 @@ export const configSchema = z
       .describe('Address of the list endpoint (http or https); credentials go in the integration\'s credential, not in the URL.'),
     query: z.record(z.string().min(1).max(100), z.string().max(1000)).default({}).describe('Extra query parameters sent with every request.'),
     headers: z
-      .record(z.string().regex(HEADER_NAME, 'must be a valid header name'), z.string().max(2000).regex(/^[^\r\n]*$/, 'must not contain line breaks'))
+      .record(z.string().regex(HEADER_NAME, 'must be a valid header name'), z.string().max(2000).regex(HEADER_VALUE, 'must be printable characters without line breaks (a header value)'))
       .default({})
       .describe('Extra request headers (not Authorization, Host, Cookie and the like: put secrets in a credential).'),
     items_path: dotPath('Dot path in the answer to the array of items (e.g. data or results.items); empty when the answer is the array.').default(''),

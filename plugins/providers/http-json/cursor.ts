@@ -1,7 +1,8 @@
 // The sync cursor of http-json, saved by Relay after each page. JSON, readable in run records:
-//   mid-run  {"since": <ISO|null>, "max": <ISO|null>, "at": {"page": 3} | {"offset": 200} | {"cursor": "..."} | {"url": "..."}, "pages": 2}
+//   mid-run  {"since": <ISO|null>, "max": <ISO|null>, "started": <ISO>, "at": {"page": 3} | {"offset": 200} | {"cursor": "..."} | {"url": "..."}, "pages": 2, "last": "<page fingerprint>"}
 //   final    {"since": <ISO>}  (incremental: where the next run starts)  or  null  (no since: next run starts over)
-// `since` is what this run asks for, `max` the newest change seen so far in it, `pages` how many pages it has taken.
+// `since` is what this run asks for, `max` the newest change seen so far in it, `started` when the run's first page
+// was answered (the upstream's Date header), `pages` how many pages it has taken, `last` which items the last page had.
 import { z } from 'zod';
 import { readJsonCursor } from '../../../lib/integrations/json-cursor';
 import type { HttpJsonConfig } from './config';
@@ -18,6 +19,10 @@ export interface RunState {
   at: Position | null;
   /** Pages taken in this run (for max_pages_per_run). */
   pages: number;
+  /** Epoch ms when the run's first page was answered: changes after it may have been missed on pages read earlier. */
+  started?: number | null;
+  /** Fingerprint (count, first and last id) of the last page: the same page twice means the paging is ignored. */
+  last?: string | null;
 }
 
 const instant = z.iso.datetime({ offset: true });
@@ -33,6 +38,8 @@ const cursorSchema = z
     max: instant.nullable().optional(),
     at: positionSchema.optional(),
     pages: z.number().int().min(0).optional(),
+    started: instant.nullable().optional(),
+    last: z.string().max(2_100).nullable().optional(),
   })
   .strict();
 
@@ -61,19 +68,33 @@ export function readCursor(raw: string | null, config: HttpJsonConfig): ReadCurs
   if (saved.at && !fits(saved.at, config)) {
     return { state: { since, max, at: null, pages: 0 }, restarted: `the saved position ${JSON.stringify(saved.at)} does not fit the ${config.pagination.type} pagination now configured` };
   }
-  return { state: { since, max, at: saved.at ?? null, pages: saved.pages ?? 0 }, restarted: null };
+  const started = saved.started ? Date.parse(saved.started) : null;
+  return { state: { since, max, at: saved.at ?? null, pages: saved.pages ?? 0, started, last: saved.last ?? null }, restarted: null };
 }
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : isoOf(ms));
 
 /** The cursor of a page with more after it (or of a run stopped by max_pages_per_run). */
 export function midRunCursor(state: RunState): string {
-  return JSON.stringify({ since: isoOrNull(state.since), max: isoOrNull(state.max), at: state.at, pages: state.pages });
+  return JSON.stringify({
+    since: isoOrNull(state.since),
+    max: isoOrNull(state.max),
+    at: state.at,
+    pages: state.pages,
+    ...(state.started != null ? { started: isoOf(state.started) } : {}),
+    ...(state.last != null ? { last: state.last } : {}),
+  });
 }
 
-/** The cursor of a run's last page: where the next incremental run starts, never earlier than this run's since. */
+/**
+ * The cursor of a run's last page: where the next incremental run starts. The newest change seen, but never later than
+ * the run's start (a record changed while the run read other pages may sit on a page already read, or carry a clock
+ * ahead of ours: the next run reads again from there; re-reads are unchanged upserts), and never earlier than this
+ * run's since.
+ */
 export function finalCursor(state: RunState, config: HttpJsonConfig): string | null {
   if (!config.since) return null;
-  const next = state.max === null ? state.since : state.since === null ? state.max : Math.max(state.max, state.since);
+  const seen = state.max === null || state.started == null ? state.max : Math.min(state.max, state.started);
+  const next = seen === null ? state.since : state.since === null ? seen : Math.max(seen, state.since);
   return next === null ? null : JSON.stringify({ since: isoOf(next) });
 }

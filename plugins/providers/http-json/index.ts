@@ -1,6 +1,6 @@
 // http-json: a generic provider for any JSON list API, configured (URL, where the items and their ids are, how pages
 // and "changed since" work) instead of coded. Cursor format: ./cursor.ts; pagination styles: ./pagination.ts.
-import { ProviderConfigError } from '../../../lib/integrations/errors';
+import { ProviderConfigError, UpstreamError } from '../../../lib/integrations/errors';
 import { defineProvider, type SyncContext, type SyncPage } from '../../../lib/integrations/plugin';
 import { configSchema, sinceField, type HttpJsonConfig } from './config';
 import { finalCursor, midRunCursor, readCursor, type RunState } from './cursor';
@@ -13,7 +13,8 @@ const MAX_ID_LENGTH = 1000;
 /** A record's externalId: the string or number at id_field. Throws a ProviderConfigError naming the path otherwise. */
 function externalIdOf(record: JsonObject, idField: string, where = 'a record'): string {
   const value = valueAt(record, idField);
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  // Larger numbers lost digits in JSON.parse: two records could share one id.
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   if (typeof value === 'string' && value !== '' && value.length <= MAX_ID_LENGTH) return value;
   const found = value === undefined ? 'it has no such field' : `found ${describeJson(value)}${typeof value === 'string' ? ` of length ${value.length}` : ''}`;
   throw new ProviderConfigError(`${where} has no usable id at id_field '${idField}' (a non-empty string or a number): ${found}`);
@@ -50,6 +51,24 @@ function newest(records: readonly JsonObject[], config: HttpJsonConfig, max: num
   return result;
 }
 
+/** Statuses that mean "no such page" when a numbered or offset page past the first is asked for (DRF answers 404). */
+const PAST_THE_END = new Set([400, 404, 416, 422]);
+
+/** Which items a page held, to tell a next page that is the same page again. */
+const fingerprint = (records: readonly JsonObject[], config: HttpJsonConfig): string | null =>
+  records.length === 0 ? null : `${records.length}:${externalIdOf(records[0], config.id_field).slice(0, 500)}:${externalIdOf(records[records.length - 1], config.id_field).slice(0, 500)}`;
+
+/** The answer for the page at `state`, or null when a numbered/offset page past the first says there is no such page. */
+async function answerFor(ctx: SyncContext<HttpJsonConfig>, state: RunState, request: PageRequest) {
+  try {
+    return await ctx.http.getJson(request.url, { headers: requestHeaders(ctx), query: request.query });
+  } catch (err) {
+    const numbered = ctx.config.pagination.type === 'page' || ctx.config.pagination.type === 'offset';
+    if (numbered && state.at !== null && err instanceof UpstreamError && !err.retryable && err.status !== null && PAST_THE_END.has(err.status)) return null;
+    throw err;
+  }
+}
+
 async function* fetchPages(ctx: SyncContext<HttpJsonConfig>, cursor: string | null): AsyncGenerator<SyncPage<JsonObject>> {
   const { config } = ctx;
   const read = readCursor(cursor, config);
@@ -57,22 +76,35 @@ async function* fetchPages(ctx: SyncContext<HttpJsonConfig>, cursor: string | nu
   let state: RunState = read.state;
   for (;;) {
     const request = pageRequest(config, state);
-    const response = await ctx.http.getJson(request.url, { headers: requestHeaders(ctx), query: request.query });
+    const response = await answerFor(ctx, state, request);
+    if (response === null) {
+      // Past the end (the previous page was full): the list is over.
+      yield { records: [], nextCursor: finalCursor(state, config), hasMore: false };
+      return;
+    }
+    // The run's start by the upstream's clock (its Date header), else ours: the next run's since is never later.
+    const started = state.started ?? (Date.parse(response.headers.date ?? '') || Date.now());
     const records = recordsOf(response.body, config, request);
+    const last = fingerprint(records, config);
+    if (last !== null && last === state.last) {
+      const p = config.pagination;
+      const param = p.type === 'page' ? p.page_param : p.type === 'offset' ? p.offset_param : 'the paging parameter';
+      throw new ProviderConfigError(`the upstream answered the same page twice: it seems to ignore '${param}'`);
+    }
     const max = newest(records, config, state.max);
     const at = nextPosition(config, state.at, response, records.length);
     const pages = state.pages + 1;
     if (at === null) {
-      yield { records, nextCursor: finalCursor({ ...state, max }, config), hasMore: false };
+      yield { records, nextCursor: finalCursor({ ...state, max, started }, config), hasMore: false };
       return;
     }
     if (config.max_pages_per_run !== undefined && pages >= config.max_pages_per_run) {
       // The cap ends this run; the next run goes on from here (its page count starts again).
       ctx.logger.info({ provider: 'http-json', pages }, 'max_pages_per_run reached: the next run continues from this page');
-      yield { records, nextCursor: midRunCursor({ since: state.since, max, at, pages: 0 }), hasMore: false };
+      yield { records, nextCursor: midRunCursor({ since: state.since, max, at, pages: 0, started, last }), hasMore: false };
       return;
     }
-    state = { since: state.since, max, at, pages };
+    state = { since: state.since, max, at, pages, started, last };
     yield { records, nextCursor: midRunCursor(state), hasMore: true };
   }
 }

@@ -49,11 +49,11 @@ export function nextPosition(config: HttpJsonConfig, at: Position | null, respon
     case 'none':
       return null;
     case 'page': {
-      if (itemCount < p.page_size) return null;
+      if (p.stop_on_short_page && itemCount < p.page_size) return null;
       return { page: (at !== null && 'page' in at ? at.page : p.start_page) + 1 };
     }
     case 'offset': {
-      if (itemCount < p.page_size) return null;
+      if (p.stop_on_short_page && itemCount < p.page_size) return null;
       return { offset: (at !== null && 'offset' in at ? at.offset : 0) + itemCount };
     }
     case 'cursor': {
