@@ -30,7 +30,7 @@ export interface HttpClientOptions {
   policy: UrlPolicy;
   timeoutMs: number;
   signal?: AbortSignal;
-  /** Bodies larger than this fail the page (retryable: a smaller page size is the fix). */
+  /** Bodies larger than this fail the page (not retried: a smaller page size is the fix). */
   maxBodyBytes?: number;
   now?: () => number;
   /**
@@ -99,7 +99,8 @@ function get(url: URL, headers: Record<string, string>, options: HttpClientOptio
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBody) fail(new UpstreamError(`answer from ${url.origin} larger than ${maxBody} bytes`, res.statusCode ?? null, true));
+        // Not retried: the same request gets the same answer; a smaller page size is the fix.
+        if (size > maxBody) fail(new UpstreamError(`answer from ${url.origin} larger than ${maxBody} bytes: use a smaller page size`, res.statusCode ?? null, false));
         else chunks.push(chunk);
       });
       res.on('error', (err) => fail(new UpstreamError(`answer from ${url.origin} cut off: ${err.message}`, res.statusCode ?? null, true)));
@@ -125,14 +126,17 @@ export function errorForStatus(answer: RawAnswer, url: URL, now: number): Error 
   const { status, headers } = answer;
   const where = `${url.origin}${url.pathname}`;
   const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
-  if (status === 429) return new RateLimitedError(`${where} answered 429 Too Many Requests`, retryAfterMs);
-  if (status === 403 && headers['x-ratelimit-remaining'] === '0') {
-    // GitHub's primary rate limit: the reset time is in epoch seconds.
-    const reset = Number(headers['x-ratelimit-reset']);
-    return new RateLimitedError(`${where} rate limit exhausted`, retryAfterMs ?? (Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : null));
-  }
-  // GitHub's secondary rate limit: 403 with Retry-After.
+  // GitHub's (and others') quota reset, in epoch seconds, when the answer says the quota is used up.
+  const reset = Number(headers['x-ratelimit-reset']);
+  const resetMs = headers['x-ratelimit-remaining'] === '0' && Number.isFinite(reset) ? Math.max(0, reset * 1000 - now) : null;
+  if (status === 429) return new RateLimitedError(`${where} answered 429 Too Many Requests`, retryAfterMs ?? resetMs);
+  // GitHub's primary rate limit.
+  if (status === 403 && headers['x-ratelimit-remaining'] === '0') return new RateLimitedError(`${where} rate limit exhausted`, retryAfterMs ?? resetMs);
+  // GitHub's secondary rate limit: 403 with Retry-After, or without one and a body saying so (wait at least a minute).
   if (status === 403 && retryAfterMs !== null) return new RateLimitedError(`${where} asked to slow down (403 with Retry-After)`, retryAfterMs);
+  if (status === 403 && /secondary rate limit|abuse/i.test(answer.body.subarray(0, 2_000).toString('utf8'))) {
+    return new RateLimitedError(`${where} asked to slow down (secondary rate limit)`, 60_000);
+  }
   if (status === 401 || status === 403) return new IntegrationAuthError(`${where} refused the credentials (${status})${excerpt(answer.body)}`, status);
   if (status === 408 || status >= 500) return new UpstreamError(`${where} answered ${status}${excerpt(answer.body)}`, status, true, retryAfterMs);
   return new UpstreamError(`${where} answered ${status}${excerpt(answer.body)}`, status, false);
@@ -174,7 +178,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         try {
           body = answer.body.length === 0 ? null : JSON.parse(answer.body.toString('utf8'));
         } catch {
-          throw new UpstreamError(`${url.origin}${url.pathname} answered ${answer.status} with a body that is not JSON${excerpt(answer.body)}`, answer.status, true);
+          // Garbage labelled JSON may be a passing glitch (retried); an HTML page means a wrong URL (not retried).
+          const labelledJson = /json/i.test(answer.headers['content-type'] ?? 'application/json');
+          throw new UpstreamError(
+            `${url.origin}${url.pathname} answered ${answer.status} with a body that is not JSON (${answer.headers['content-type'] ?? 'no content type'})${excerpt(answer.body)}`,
+            answer.status,
+            labelledJson,
+          );
         }
         return { status: answer.status, headers: answer.headers, body, url: url.toString() };
       }

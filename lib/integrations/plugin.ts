@@ -83,6 +83,9 @@ export interface Provider<C extends z.ZodType = z.ZodType, Raw = unknown> {
   normalize(raw: Raw, config: z.infer<C>): NormalizedRecord;
 }
 
+/** What an HTTP header value may hold (Node refuses anything else when sending): printable ASCII, tab, Latin-1. */
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** Identity helpers that keep each plugin file's types precise. */
 export const defineCredentialType = <P extends AnyObjectSchema, S extends AnyObjectSchema>(t: CredentialType<P, S>): CredentialType<P, S> => t;
 export const defineProvider = <C extends z.ZodType, Raw>(p: Provider<C, Raw>): Provider<C, Raw> => p;

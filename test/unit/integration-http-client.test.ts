@@ -61,12 +61,18 @@ const cases: Array<[string, number, Record<string, string>, (err: unknown) => bo
   ['429 Retry-After seconds', 429, { 'retry-after': '7' }, (e) => e instanceof RateLimitedError && e.retryAfterMs === 7_000],
   ['429 Retry-After HTTP-date', 429, { 'retry-after': inSeconds(90) }, (e) => e instanceof RateLimitedError && e.retryAfterMs === 90_000],
   ['429 without Retry-After', 429, {}, (e) => e instanceof RateLimitedError && e.retryAfterMs === null],
+  ['429 with a used-up quota and its reset', 429, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 600) }, (e) => e instanceof RateLimitedError && e.retryAfterMs === 600_000],
   ['404', 404, {}, (e) => e instanceof UpstreamError && e.status === 404 && !e.retryable],
   ['422', 422, {}, (e) => e instanceof UpstreamError && e.status === 422 && !e.retryable],
   ['500', 500, {}, (e) => e instanceof UpstreamError && e.status === 500 && e.retryable && e.retryAfterMs === null],
   ['503 with Retry-After', 503, { 'retry-after': '30' }, (e) => e instanceof UpstreamError && e.status === 503 && e.retryable && e.retryAfterMs === 30_000],
   ['408', 408, {}, (e) => e instanceof UpstreamError && e.status === 408 && e.retryable],
 ];
+test('status mapping: 403 whose body names the secondary rate limit waits a minute', async (t) => {
+  const { base } = await serve(t, { '/x': answer(403, '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes."}') });
+  await assert.rejects(client().getJson(`${base}/x`), (e) => e instanceof RateLimitedError && e.retryAfterMs === 60_000);
+});
+
 for (const [name, status, headers, check] of cases) {
   test(`status mapping: ${name}`, async (t) => {
     const { base } = await serve(t, { '/x': answer(status, '{"error":"nope"}', headers) });
@@ -74,13 +80,18 @@ for (const [name, status, headers, check] of cases) {
   });
 }
 
-test('a body that is not JSON is a retryable UpstreamError with an excerpt; an empty body is null', async (t) => {
-  const { base } = await serve(t, { '/html': answer(200, '<html>maintenance</html>'), '/empty': answer(204, '') });
-  await assert.rejects(client().getJson(`${base}/html`), (e) => e instanceof UpstreamError && e.retryable && e.status === 200 && /not JSON: <html>maintenance/.test(e.message));
+test('a body that is not JSON: retried when labelled JSON (a glitch), not when it is an HTML page (a wrong URL); an empty body is null', async (t) => {
+  const { base } = await serve(t, {
+    '/html': answer(200, '<html>maintenance</html>', { 'content-type': 'text/html' }),
+    '/garbled': answer(200, '{"items": [1, 2', { 'content-type': 'application/json' }),
+    '/empty': answer(204, ''),
+  });
+  await assert.rejects(client().getJson(`${base}/html`), (e) => e instanceof UpstreamError && !e.retryable && e.status === 200 && /not JSON \(text\/html\): <html>maintenance/.test(e.message));
+  await assert.rejects(client().getJson(`${base}/garbled`), (e) => e instanceof UpstreamError && e.retryable && /not JSON \(application\/json\)/.test(e.message));
   assert.equal((await client().getJson(`${base}/empty`)).body, null);
 });
 
-test('no answer within timeoutMs is a retryable UpstreamError; an aborted signal cancels; a larger body than allowed fails', async (t) => {
+test('no answer within timeoutMs is a retryable UpstreamError; an aborted signal cancels; a larger body than allowed fails for good', async (t) => {
   const { base } = await serve(t, {
     '/slow': (_req, res) => void setTimeout(() => res.writeHead(200).end('{}'), 1_000),
     '/big': answer(200, JSON.stringify({ pad: 'x'.repeat(5_000) })),
@@ -91,7 +102,7 @@ test('no answer within timeoutMs is a retryable UpstreamError; an aborted signal
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 30);
   await assert.rejects(client({ signal: controller.signal }).getJson(`${base}/slow`), (e) => e instanceof UpstreamError && e.retryable && /cancelled/.test(e.message));
-  await assert.rejects(client({ maxBodyBytes: 1_024 }).getJson(`${base}/big`), (e) => e instanceof UpstreamError && e.retryable && /larger than 1024 bytes/.test(e.message));
+  await assert.rejects(client({ maxBodyBytes: 1_024 }).getJson(`${base}/big`), (e) => e instanceof UpstreamError && !e.retryable && /larger than 1024 bytes/.test(e.message));
 });
 
 test('a refused connection is a retryable UpstreamError; httpsOnly refuses http without connecting', async (t) => {
