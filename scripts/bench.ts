@@ -141,7 +141,7 @@ async function main(): Promise<void> {
       await runWebhookBench({ db, client: env.client, config, logger, receiverUrl: receiver.url, knobs });
     }
     if (runs('integrations')) {
-      const upstream = await spawnService('bench-integrations.ts', {});
+      const upstream = await spawnService('bench-upstream.ts', {});
       services.push(upstream);
       await runIntegrationBench({ db, client: env.client, config, logger, upstreamUrl: upstream.url, knobs: integrationBenchKnobs() });
     }
