@@ -7,9 +7,7 @@
 //   GET /link    ?page=1&per_page=10           -> bare array, Link: <...page=2...>; rel="next", <...>; rel="last"
 // Every path takes ?since= (ISO 8601, unix seconds or unix ms): only items with updated_at strictly after it.
 // Items are ordered by (updated_at, id), so an item changed during a sync moves to the end.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { FakeAnswer, RecordedRequest as FakeRequest } from './fake-upstream';
+import { startFakeServer, type FakeAnswer, type FakeServer, type RecordedRequest as FakeRequest } from './fake-upstream';
 
 export type { FakeAnswer, FakeRequest };
 
@@ -37,19 +35,12 @@ export interface FakeJsonApiOptions {
   sinceParam?: string;
 }
 
-export interface FakeJsonApi {
-  /** Base URL without a trailing slash: `${url}/page`. */
-  url: string;
-  /** Every request in arrival order (failed and unauthorised ones too). */
-  requests: FakeRequest[];
+/** The recording, scriptable server (requests, failNext, setLatency, close) serving the list. */
+export interface FakeJsonApi extends FakeServer {
   /** The items in served order. */
   items(): FakeItem[];
   /** Creates or changes an item: its updated_at becomes the next clock tick. */
   upsert(item: { id: number; name?: string }): FakeItem;
-  /** The next requests (any path) get these answers, in order, instead of the list. */
-  failNext(answers: FakeAnswer[]): void;
-  setLatency(ms: number): void;
-  close(): Promise<void>;
 }
 
 /** Epoch ms of a since value: digits are unix seconds (or ms from 12 digits on), otherwise an ISO date. */
@@ -66,9 +57,6 @@ export async function startFakeJsonApi(options: FakeJsonApiOptions = {}): Promis
   const sinceParam = options.sinceParam ?? 'since';
   let clock = (options.start ?? new Date('2024-01-01T00:00:00Z')).getTime();
   const store = new Map<number, { id: number; name: string; updatedMs: number }>();
-  const requests: FakeRequest[] = [];
-  const failures: FakeAnswer[] = [];
-  let latencyMs = 0;
 
   const stamp = (ms: number): string | number => (options.timestamps === 'unix' ? Math.floor(ms / 1000) : new Date(ms).toISOString());
   const ordered = () => [...store.values()].sort((a, b) => a.updatedMs - b.updatedMs || a.id - b.id);
@@ -129,34 +117,11 @@ export async function startFakeJsonApi(options: FakeJsonApiOptions = {}): Promis
     return { status: 404, body: { error: `no route ${path}` } };
   }
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, at: Date.now() });
-    const authorised = !options.auth || headers[options.auth.header.toLowerCase()] === options.auth.value;
-    const answer: FakeAnswer =
-      failures.shift() ?? (!authorised ? { status: 401, body: { error: 'unauthorized' } } : req.method === 'GET' ? list(url.pathname, url) : { status: 405, body: { error: 'GET only' } });
-    const send = () => {
-      if (res.destroyed) return;
-      const text = typeof answer.body === 'string' ? answer.body : answer.body === undefined ? '' : JSON.stringify(answer.body);
-      res.writeHead(answer.status, { 'content-type': typeof answer.body === 'string' ? 'text/plain' : 'application/json', ...answer.headers });
-      res.end(text);
-    };
-    if (latencyMs > 0) setTimeout(send, latencyMs);
-    else send();
+  const server = await startFakeServer((req, baseUrl) => {
+    const url = new URL(req.path, baseUrl);
+    for (const [key, value] of Object.entries(req.query)) url.searchParams.set(key, value);
+    if (options.auth && req.headers[options.auth.header.toLowerCase()] !== options.auth.value) return { status: 401, body: { error: 'unauthorized' } };
+    return req.method === 'GET' ? list(url.pathname, url) : { status: 405, body: { error: 'GET only' } };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    items: () => ordered().map(shown),
-    upsert,
-    failNext: (answers) => void failures.push(...answers),
-    setLatency: (ms) => void (latencyMs = ms),
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...server, items: () => ordered().map(shown), upsert };
 }
