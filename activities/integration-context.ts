@@ -29,18 +29,27 @@ export interface IntegrationActivityDeps {
 }
 
 export interface SyncTarget {
-  run: IntegrationRunRow;
   integration: IntegrationRow;
   provider: Provider;
   ctx: SyncContext<unknown>;
 }
 
-/** Opens the credential (in memory only) and parses the config again: a plugin may have changed since it was saved. */
-export async function loadSyncTarget(deps: IntegrationActivityDeps, runId: number): Promise<SyncTarget> {
-  const { db, plugins, secretBox } = deps;
+/** The run, or IntegrationGoneError when it went with its integration. */
+export async function requireRun(db: Db, runId: number): Promise<IntegrationRunRow> {
   const run = await findRun(db, runId);
-  const integration = run && (await findIntegration(db, run.integration_id));
-  if (!run || !integration) throw new IntegrationGoneError(`run ${runId} or its integration no longer exists`);
+  if (!run) throw new IntegrationGoneError(`run ${runId} no longer exists`);
+  return run;
+}
+
+/**
+ * The integration of a run with its provider and a SyncContext: the credential opened (in memory only) and the config
+ * parsed again (a plugin may have changed since it was saved).
+ */
+export async function loadSyncTarget(deps: IntegrationActivityDeps, run: IntegrationRunRow): Promise<SyncTarget> {
+  const { db, plugins, secretBox } = deps;
+  const runId = run.id;
+  const integration = await findIntegration(db, run.integration_id);
+  if (!integration) throw new IntegrationGoneError(`the integration of run ${runId} no longer exists`);
   const provider = plugins.providers.get(integration.provider);
   if (!provider) throw new ProviderConfigError(`provider '${integration.provider}' is not installed`);
   const config = provider.configSchema.safeParse(integration.config);
@@ -66,7 +75,6 @@ export async function loadSyncTarget(deps: IntegrationActivityDeps, runId: numbe
 
   const signal = Context.current().cancellationSignal;
   return {
-    run,
     integration,
     provider,
     ctx: {

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { listIntegrations } from '../lib/db/integration.repository';
-import { finishRun, findRun, storePage } from '../lib/db/integration-run.repository';
+import { finishRun, storePage } from '../lib/db/integration-run.repository';
 import type { IntegrationRunRow, RunStatus, RunTrigger } from '../lib/db/integration-tables';
 import { claimSyncRun } from '../lib/integrations/claim';
 import { ProviderConfigError, UpstreamError } from '../lib/integrations/errors';
@@ -9,7 +9,7 @@ import { startRun } from '../lib/integrations/start-run';
 import { deleteIntegrationSchedule } from '../lib/temporal/integration-workflows';
 import type { NormalizedRecord } from '../lib/integrations/plugin';
 import type { BeginRunResult, RunSummary, SyncAllResult, SyncPageInput, SyncPageResult } from '../workflows/integration.contract';
-import { loadSyncTarget, type IntegrationActivityDeps } from './integration-context';
+import { loadSyncTarget, requireRun, type IntegrationActivityDeps } from './integration-context';
 import { asActivityFailure, IntegrationGoneError } from './integration-failures';
 
 export type { IntegrationActivityDeps };
@@ -68,7 +68,7 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
     /** The provider's connection test: bad credentials fail the run here, before any page. */
     async checkIntegration({ runId }: { runId: number }): Promise<void> {
       await upstreamStep({ runId, step: 'check' }, async () => {
-        const { provider, ctx } = await loadSyncTarget(deps, runId);
+        const { provider, ctx } = await loadSyncTarget(deps, await requireRun(db, runId));
         await provider.check(ctx);
       });
     },
@@ -76,14 +76,13 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
     /** Fetch one page from the saved cursor, normalize it, and store records + cursor + counts in one transaction. */
     async syncPage({ runId, page }: SyncPageInput): Promise<SyncPageResult> {
       return upstreamStep({ runId, page }, async () => {
-        const stored = await findRun(db, runId);
-        if (!stored) throw new IntegrationGoneError(`run ${runId} no longer exists`);
+        const stored = await requireRun(db, runId);
         // Ended meanwhile (its start was judged failed, or it was closed as stale): fetch nothing more for it.
         if (stored.status !== 'running') throw new IntegrationGoneError(`run ${runId} already ended as ${stored.status}`);
         // Stored before (the activity's answer was lost): the checkpoint has moved on; report and go on from there.
         if (stored.pages >= page) return { more: stored.more, fetched: 0, inserted: 0, updated: 0 };
         if (page > MAX_PAGES_PER_RUN) throw new ProviderConfigError(`more than ${MAX_PAGES_PER_RUN} pages in one run: the upstream seems to ignore the paging parameters`);
-        const { integration, provider, ctx } = await loadSyncTarget(deps, runId);
+        const { integration, provider, ctx } = await loadSyncTarget(deps, stored);
         // A full resync's first page starts from nothing; every other page from the checkpoint the last one saved.
         const cursor = stored.pages === 0 && stored.full_resync ? null : integration.cursor;
         const fetched = await fetchOnePage(provider, ctx, cursor);

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connect';
 import { claimRun, finishRun, type NewRun } from '../db/integration-run.repository';
 import type { IntegrationRunRow } from '../db/integration-tables';
-import { workflowRunning } from '../temporal/integration-workflows';
+import { workflowRunning } from '../temporal/workflow-status';
 
 /** A running run younger than this is never judged stale: its workflow may be starting right now. */
 const STALE_AFTER_MS = 60_000;

@@ -1,12 +1,4 @@
-import {
-  ScheduleAlreadyRunning,
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  WorkflowIdReusePolicy,
-  type Client,
-  type ScheduleSpec,
-} from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { ScheduleNotFoundError, WorkflowIdReusePolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import type { IntegrationPriority, IntegrationRow, IntegrationSchedule, RunTrigger } from '../db/integration-tables';
 import {
   integrationScheduleId,
@@ -17,6 +9,7 @@ import {
   syncWorkflowId,
   type SyncWorkflowInput,
 } from '../../workflows/integration.contract';
+import { putSchedule } from './put-schedule';
 import { INTEGRATION_ID_ATTRIBUTE, KIND_ATTRIBUTE } from './search-attributes';
 
 export interface IntegrationWorkflowOptions {
@@ -52,16 +45,6 @@ export async function startSyncWorkflow(
   return handle.workflowId;
 }
 
-/** Whether a workflow is running now (false when it ended or never existed); Temporal being down throws. */
-export async function workflowRunning(client: Client, workflowId: string): Promise<boolean> {
-  try {
-    return (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
-
 export function scheduleSpec(schedule: IntegrationSchedule): ScheduleSpec {
   return schedule.kind === 'interval'
     ? { intervals: [{ every: schedule.every_seconds * 1000 }] }
@@ -81,26 +64,19 @@ function syncAction(options: IntegrationWorkflowOptions, integration: Integratio
   };
 }
 
-// A run still going when the next is due: skip the next (the run lock would skip it anyway).
-const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60_000 };
-
 /**
  * Makes the integration's Schedule match its row: created when missing, spec and action replaced, paused while the
  * integration is inactive. Idempotent (run again at worker boot to repair any drift).
  */
 export async function putIntegrationSchedule(client: Client, options: IntegrationWorkflowOptions, integration: IntegrationRow): Promise<void> {
-  const scheduleId = integrationScheduleId(integration.id);
-  const spec = scheduleSpec(integration.schedule);
-  const action = syncAction(options, integration);
-  const note = integration.active ? `integration ${integration.id} active` : `integration ${integration.id} inactive`;
-  try {
-    await client.schedule.create({ scheduleId, spec, action, policies, state: { paused: !integration.active, note }, memo: { integrationId: integration.id, name: integration.name } });
-    return;
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  const handle = client.schedule.getHandle(scheduleId);
-  await handle.update((previous) => ({ ...previous, spec, action, policies, state: { ...previous.state, paused: !integration.active, note } }));
+  // A run still going when the next is due is skipped (the run lock would skip it anyway).
+  await putSchedule(client, {
+    scheduleId: integrationScheduleId(integration.id),
+    spec: scheduleSpec(integration.schedule),
+    action: syncAction(options, integration),
+    state: { paused: !integration.active, note: `integration ${integration.id} ${integration.active ? 'active' : 'inactive'}` },
+    memo: { integrationId: integration.id, name: integration.name },
+  });
 }
 
 /** Removes the integration's Schedule (already gone is fine). */
@@ -125,14 +101,11 @@ export async function describeIntegrationSchedule(client: Client, integrationId:
 
 /** Creates (or updates) the "sync all active integrations" Schedule. Called at worker boot. */
 export async function ensureSyncAllSchedule(client: Client, options: IntegrationWorkflowOptions, everyMinutes: number): Promise<void> {
-  const spec = { intervals: [{ every: everyMinutes * 60_000 }] };
-  const action = { type: 'startWorkflow' as const, workflowType: SYNC_ALL_WORKFLOW_TYPE, taskQueue: options.taskQueue, args: [] };
-  try {
-    await client.schedule.create({ scheduleId: SYNC_ALL_SCHEDULE_ID, spec, action, policies });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(SYNC_ALL_SCHEDULE_ID).update((previous) => ({ ...previous, spec, action, policies }));
-  }
+  await putSchedule(client, {
+    scheduleId: SYNC_ALL_SCHEDULE_ID,
+    spec: { intervals: [{ every: everyMinutes * 60_000 }] },
+    action: { type: 'startWorkflow', workflowType: SYNC_ALL_WORKFLOW_TYPE, taskQueue: options.taskQueue, args: [] },
+  });
 }
 
 export function integrationOptionsFromConfig(config: {

@@ -1,6 +1,4 @@
 import {
-  ScheduleAlreadyRunning,
-  ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   type Client,
@@ -19,8 +17,9 @@ import {
   type DeliveryWorkflowInput,
   type RecoverWorkflowInput,
 } from '../../workflows/webhook.contract';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { putSchedule } from './put-schedule';
 import { ENDPOINT_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, KIND_ATTRIBUTE } from './search-attributes';
+import { workflowRunning } from './workflow-status';
 
 export interface WebhookWorkflowOptions {
   taskQueue: string;
@@ -88,15 +87,8 @@ export async function executeDeliveryWorkflow(client: Client, options: WebhookWo
 }
 
 /** Whether the delivery's workflow is running now (false when it never ran); Temporal being down throws. */
-export async function deliveryRunning(client: Client, eventId: number, endpointId: number): Promise<boolean> {
-  try {
-    const description = await client.workflow.getHandle(deliveryWorkflowId(eventId, endpointId)).describe();
-    return description.status.name === 'RUNNING';
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
+export const deliveryRunning = (client: Client, eventId: number, endpointId: number): Promise<boolean> =>
+  workflowRunning(client, deliveryWorkflowId(eventId, endpointId));
 
 /** Starts the recovery of an endpoint's failed deliveries; throws WorkflowExecutionAlreadyStartedError while one runs. */
 export async function startRecoverWorkflow(client: Client, options: WebhookWorkflowOptions, input: RecoverWorkflowInput): Promise<string> {
@@ -132,15 +124,7 @@ export async function ensureWebhookSchedules(client: Client, options: WebhookWor
       },
     },
   ];
-  for (const schedule of schedules) {
-    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60_000 };
-    try {
-      await client.schedule.create({ ...schedule, policies });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(schedule.scheduleId).update((previous) => ({ ...previous, spec: schedule.spec, action: schedule.action, policies }));
-    }
-  }
+  for (const schedule of schedules) await putSchedule(client, schedule);
 }
 
 /** The webhook workflows' options as configured. */
