@@ -11,36 +11,39 @@ export function integrationPluginRoutes(deps: Pick<IntegrationRouteDeps, 'plugin
   const { plugins } = deps;
   const router = Router();
   const tag = 'Integration plugins';
+  // Plugins are loaded once at boot: their JSON Schemas are made once too, not per request.
+  const credentialTypes = new Map([...plugins.credentialTypes].map(([id, t]) => [id, presentCredentialType(t)]));
+  const providers = new Map([...plugins.providers].map(([id, p]) => [id, presentProvider(p)]));
 
   defineRoute(router, registry, {
     method: 'get', path: '/credential-types', tag, role: 'viewer', summary: 'List credential types with the JSON Schemas of their public and secret fields',
     response: { status: 200, schema: CredentialTypeList, description: 'Every installed credential type' },
-    handler: async () => ({ items: [...plugins.credentialTypes.values()].map(presentCredentialType) }),
+    handler: async () => ({ items: [...credentialTypes.values()] }),
   });
 
   defineRoute(router, registry, {
     method: 'get', path: '/credential-types/:id', tag, role: 'viewer', summary: 'Get a credential type',
     params: PluginIdParams, response: { status: 200, schema: CredentialTypeSchema, description: 'The credential type' }, errors: [404],
     handler: async ({ params }) => {
-      const type = plugins.credentialTypes.get(params.id);
+      const type = credentialTypes.get(params.id);
       if (!type) throw new NotFoundError(`credential type ${params.id}`);
-      return presentCredentialType(type);
+      return type;
     },
   });
 
   defineRoute(router, registry, {
     method: 'get', path: '/providers', tag, role: 'viewer', summary: 'List providers with the JSON Schema of their config',
     response: { status: 200, schema: ProviderList, description: 'Every installed provider' },
-    handler: async () => ({ items: [...plugins.providers.values()].map(presentProvider) }),
+    handler: async () => ({ items: [...providers.values()] }),
   });
 
   defineRoute(router, registry, {
     method: 'get', path: '/providers/:id', tag, role: 'viewer', summary: 'Get a provider',
     params: PluginIdParams, response: { status: 200, schema: ProviderSchema, description: 'The provider' }, errors: [404],
     handler: async ({ params }) => {
-      const provider = plugins.providers.get(params.id);
+      const provider = providers.get(params.id);
       if (!provider) throw new NotFoundError(`provider ${params.id}`);
-      return presentProvider(provider);
+      return provider;
     },
   });
 
