@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { sql } from 'kysely';
+import responseTime from 'response-time';
 import swaggerUi from 'swagger-ui-express';
 import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
@@ -8,7 +9,9 @@ import type { MailingWorkflowOptions } from '../lib/temporal/mailing-workflows';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
 import { refuseNul } from './no-nul';
+import { methodNotAllowed } from './method-not-allowed';
 import { requestLog } from './request-log';
+import { securityHeaders } from './security-headers';
 import { createRegistry, generateDocument } from './openapi';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { clientRoutes } from './routes/clients.routes';
@@ -41,12 +44,15 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(logger));
+  app.use(responseTime());
+  app.use(securityHeaders());
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseNul);
 
   const registry = createRegistry();
   const v1 = express.Router();
   v1.use(authenticate(db, deps.adminApiKey));
+  v1.use(methodNotAllowed(v1));
   v1.use(clientRoutes(db, registry));
   v1.use(mailingRoutes({ db, temporal, workflow: deps.workflow }, registry));
   v1.use(statsRoutes(db, temporal, registry));
@@ -75,6 +81,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
   app.use('/api/v1', v1);
   app.use(notFoundRoute);
-  app.use(errorHandler(logger));
+  app.use(errorHandler());
   return app;
 }

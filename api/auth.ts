@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Db } from '../lib/db/connect';
 import type { Role } from '../lib/db/database';
 import { findActiveApiKeyByHash, touchApiKey } from '../lib/db/api-key.repository';
-import { ForbiddenError, UnauthorizedError } from './errors';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from './errors';
 
 export interface Principal {
   keyId: number | null; // null for the bootstrap admin key from config
@@ -40,13 +40,13 @@ export function authenticate(db: Db, bootstrapAdminKey: string | undefined): Req
     }
     findActiveApiKeyByHash(db, hash).then(
       (row) => {
-        if (!row) return next(new UnauthorizedError('Unknown or revoked API key.'));
+        if (!row) return next(new UnauthorizedError('Unknown or revoked API key.', true));
         res.locals.principal = { keyId: row.id, name: row.name, role: row.role } satisfies Principal;
         // Best effort and at most once a minute per key: not a write on every request.
         if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) touchApiKey(db, row.id).catch(() => undefined);
         next();
       },
-      (err: unknown) => next(err),
+      (err: unknown) => next(new ServiceUnavailableError('The API key could not be checked: the database is unavailable.', err)),
     );
   };
 }

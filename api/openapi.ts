@@ -12,6 +12,7 @@ export const ProblemSchema = z
     status: z.number().int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
+    request_id: z.string().openapi({ description: "The request's id, also in the X-Request-Id header and on the server's log lines for it" }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .openapi('Problem');
