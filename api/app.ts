@@ -10,6 +10,7 @@ import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
 import { refuseNul } from './no-nul';
 import { methodNotAllowed } from './method-not-allowed';
+import { createRateLimits, type RateLimitSettings } from './rate-limit';
 import { requestLog } from './request-log';
 import { securityHeaders } from './security-headers';
 import { createRegistry, generateDocument } from './openapi';
@@ -35,6 +36,9 @@ export interface AppDeps {
   workflow: MailingWorkflowOptions;
   webhooks: Omit<WebhookRouteDeps, 'db' | 'temporal'>;
   integrations: Omit<IntegrationRouteDeps, 'db' | 'temporal'>;
+  rateLimits: RateLimitSettings;
+  /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For names the client address. */
+  trustProxy?: number | string;
 }
 
 /** Builds the Express app without listening (tests call it directly). */
@@ -43,15 +47,23 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(requestLog(logger));
   app.use(responseTime());
   app.use(securityHeaders());
+  const limits = createRateLimits(db, deps.rateLimits, logger);
+  app.use(limits.publicPaths);
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseNul);
 
   const registry = createRegistry();
   const v1 = express.Router();
+  // An address locked out for failed authentications is refused before its key is looked at; then the key's own
+  // limit; then the method.
+  v1.use(limits.authLockout);
   v1.use(authenticate(db, deps.adminApiKey));
+  v1.use(limits.authFailures);
+  v1.use(limits.perKey);
   v1.use(methodNotAllowed(v1));
   v1.use(clientRoutes(db, registry));
   v1.use(mailingRoutes({ db, temporal, workflow: deps.workflow }, registry));

@@ -14,6 +14,7 @@ import { createEventPublisher } from '../lib/webhooks/publisher';
 import { loadPlugins } from '../lib/integrations/registry';
 import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
 import { createApp } from './app';
+import { rateLimitSettingsFromConfig } from './rate-limit';
 
 /** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
 export async function startApiServer(deps: { config: Config; db: Db; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
@@ -37,7 +38,10 @@ export async function startApiServer(deps: { config: Config; db: Db; logger: Log
     urlPolicy: webhooks.urlPolicy,
     options: integrationOptionsFromConfig(config),
   };
-  const app = createApp({ db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations });
+  const app = createApp({
+    db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations,
+    rateLimits: rateLimitSettingsFromConfig(config), trustProxy: config.TRUST_PROXY,
+  });
   // A mailing committed just before a crash may have no workflow yet: start those (existing ones are left alone).
   await ensureMailingWorkflows(db, temporal.client, workflow).then(
     (ids) => ids.length > 0 && logger.warn({ mailingIds: ids }, 'started missing mailing workflows'),

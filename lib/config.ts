@@ -1,4 +1,14 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/** One entry of TRUST_PROXY: an address, a CIDR or one of Express's named ranges. */
+function isTrustedProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 /** Every setting the system reads, parsed once at boot. A bad value stops boot naming the variable. */
 const ConfigSchema = z.object({
@@ -22,6 +32,22 @@ const ConfigSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Requests per minute per API key (0 = no limit). Counted in PostgreSQL, so shared by every API replica. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1_200),
+  /** Requests per minute per client address to the paths that need no key (/health, /docs, /openapi.json; 0 = no limit). */
+  RATE_LIMIT_UNAUTH_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(300),
+  /** Failed authentications per client address per 15 minutes before the address is locked out until the window ends (0 = no limit). */
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(0).max(1_000_000).default(20),
+  /**
+   * Which proxies in front of the API to believe about the client address (X-Forwarded-For), as Express's
+   * `trust proxy`: a hop count, or addresses / CIDRs / `loopback`, `linklocal`, `uniquelocal`, comma-separated.
+   * Unset = none (the socket's address). `true` (trust anyone) is refused: any caller could pick its own address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => /^\d+$/.test(v) || v.split(',').every((p) => isTrustedProxyEntry(p.trim())), 'must be a hop count or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal')
+    .transform((v) => (/^\d+$/.test(v) ? Number(v) : v))
+    .optional(),
   ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)')

@@ -40,7 +40,7 @@ export async function createMailingRow(
 
 export const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64');
 
-/** Config for tests: a private task queue, quiet logs, small batches. */
+/** Config for tests: a private task queue, quiet logs, small batches, rate limits out of reach. */
 export function testConfig(overrides: Record<string, string>): Config {
   return loadConfig({
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
@@ -56,6 +56,10 @@ export function testConfig(overrides: Record<string, string>): Config {
     SEND_LEASE_MS: '5000',
     SEND_RETRY_BASE_MS: '300',
     ADMIN_API_KEY: 'test-admin-key-0123456789',
+    // Counted (the store runs in every e2e test) but never reached by ordinary tests; guards tests set their own.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_UNAUTH_PER_MINUTE: '1000000',
+    RATE_LIMIT_AUTH_FAILURES: '1000000',
     ...overrides,
   });
 }
