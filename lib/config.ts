@@ -53,7 +53,8 @@ const ConfigSchema = z.object({
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)')
     .optional(),
   WEBHOOK_TASK_QUEUE: z.string().min(1).default('relay-webhooks'),
-  WEBHOOK_ALLOWLIST: z.string().default(''),
+  /** Unset: none (`npm start` then allows this machine). Set, even to '' (allow nothing): exactly that. */
+  WEBHOOK_ALLOWLIST: z.string().optional(),
   WEBHOOK_HTTPS_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   INTEGRATION_TASK_QUEUE: z.string().min(1).default('relay-integrations'),
@@ -78,12 +79,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment (empty strings count as unset). Throws ConfigError naming each bad variable. */
+/**
+ * Variables where an empty value is a value, not unset: `WEBHOOK_ALLOWLIST=''` means "allow nothing", and must not be
+ * replaced by a default (as `npm start` does for an unset one).
+ */
+const EMPTY_IS_A_VALUE: ReadonlySet<string> = new Set(['WEBHOOK_ALLOWLIST']);
+
+/** Parses the environment (empty strings count as unset, but for EMPTY_IS_A_VALUE). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned: Record<string, string> = {};
   for (const key of Object.keys(ConfigSchema.shape)) {
     const value = env[key];
-    if (value !== undefined && value !== '') cleaned[key] = value;
+    if (value !== undefined && (value !== '' || EMPTY_IS_A_VALUE.has(key))) cleaned[key] = value;
   }
   const parsed = ConfigSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -93,6 +100,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
+
+/** What `npm start` lets webhooks and integrations reach when WEBHOOK_ALLOWLIST is unset: this machine. */
+export const DEV_WEBHOOK_ALLOWLIST = '127.0.0.1, ::1, localhost';
+/** The allowlist under `npm start`: the variable when set, even to '' (nothing is allowed), else DEV_WEBHOOK_ALLOWLIST. */
+export const devWebhookAllowlist = (config: Config): string => config.WEBHOOK_ALLOWLIST ?? DEV_WEBHOOK_ALLOWLIST;
 
 /** Same as loadConfig but demands the variables a standalone process cannot default. */
 export function requireSetting<K extends keyof Config>(config: Config, key: K): NonNullable<Config[K]> {

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfigForBoot, type Config } from '../lib/config';
+import { ConfigError, devWebhookAllowlist, loadConfigForBoot, type Config } from '../lib/config';
 import { createDb, type Db } from '../lib/db/connect';
 import { EMBEDDED_POOL_MAX, startEmbeddedPostgres } from '../lib/db/embedded';
 import { runMigrations } from '../lib/db/migrate';
@@ -167,7 +167,8 @@ function main(config: Config): void {
       const keyFile = path.join(dataDir, 'encryption-key');
       effective.ENCRYPTION_KEY = (await devEncryptionKey(keyFile)).key;
     }
-    if (!config.WEBHOOK_ALLOWLIST) effective.WEBHOOK_ALLOWLIST = '127.0.0.1, ::1, localhost';
+    // This machine when unset; WEBHOOK_ALLOWLIST='' means no exception at all, even here.
+    effective.WEBHOOK_ALLOWLIST = devWebhookAllowlist(config);
 
     // 6. Worker, then API
     running.worker = await startWorker({ config: effective, db: running.db, logger: logger.child({ component: 'worker' }) });

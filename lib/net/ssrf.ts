@@ -1,5 +1,6 @@
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { lookup as dnsLookup, promises as dnsPromises, type LookupAddress } from 'node:dns';
+import { domainToASCII } from 'node:url';
 
 /** Who may be called: `allowlist` entries come from parseAllowlist; `httpsOnly` refuses plain http. */
 export interface UrlPolicy {
@@ -56,8 +57,17 @@ const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadat
 
 const familyOf = (ip: string): Family | null => (isIP(ip) === 4 ? 'ipv4' : isIP(ip) === 6 ? 'ipv6' : null);
 const stripZone = (ip: string): string => ip.split('%')[0];
-/** Lower-cased host without URL brackets, IPv6 zone or trailing root dot. */
-const normalizeHost = (host: string): string => stripZone(host.replace(/^\[(.*)\]$/, '$1')).toLowerCase().replace(/\.$/, '');
+/**
+ * The one form of a host name that is checked, matched against the allowlist and resolved, at create time and inside
+ * the connection alike: lower-cased, without URL brackets, IPv6 zone or trailing root dot (`LOCALHOST.` is
+ * `localhost`: resolvers do not all accept the dot, /etc/hosts does not), and in ASCII (`bücher.example` is
+ * `xn--bcher-kva.example`, as URL parsing already makes it).
+ */
+export function normalizeHost(host: string): string {
+  const bare = stripZone(host.replace(/^\[(.*)\]$/, '$1')).toLowerCase().replace(/\.$/, '');
+  // domainToASCII answers '' for what is no domain name: keep the input, so callers refuse it for what it is.
+  return /[^\x00-\x7f]/.test(bare) ? domainToASCII(bare) || bare : bare;
+}
 
 /** The eight 16-bit words of a valid IPv6 address (a trailing dotted quad becomes two words). */
 function ipv6Words(ip: string): number[] {
@@ -197,11 +207,14 @@ export async function assertSafeUrl(
   return { url: parsed, addresses };
 }
 
-/** Send-time `lookup` for http.request / net.connect that refuses forbidden, non-allowlisted addresses (DNS rebinding). */
+/**
+ * Send-time `lookup` for http.request / net.connect that refuses forbidden, non-allowlisted addresses (DNS rebinding).
+ * It resolves the normalised name, the very name assertSafeUrl resolved when the URL was saved.
+ */
 export function guardedLookup(policy: UrlPolicy): LookupFunction {
   return (hostname, options, callback) => {
     if (isMetadataName(policy, hostname)) return callback(new UnsafeUrlError(`${hostname} is a cloud metadata host name`), []);
-    dnsLookup(hostname, { ...options, all: true }, (err: NodeJS.ErrnoException | null, found: LookupAddress[]) => {
+    dnsLookup(normalizeHost(hostname), { ...options, all: true }, (err: NodeJS.ErrnoException | null, found: LookupAddress[]) => {
       if (err) return callback(err, []);
       const reason = refusal(policy, hostname, found.map((a) => a.address), 'resolves to');
       if (reason !== null) return callback(new UnsafeUrlError(`${hostname} ${reason}`), []);

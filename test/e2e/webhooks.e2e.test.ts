@@ -11,7 +11,8 @@ import { createEndpoint, postEvent, received, registerType, verify, waitDelivery
 let s: Stack;
 let rx: TestReceiver;
 before(async () => {
-  [s, rx] = await Promise.all([startStack(), startTestReceiver()]);
+  // localhost by name too: where it also maps to ::1, the LOCALHOST. test still reaches the receiver.
+  [s, rx] = await Promise.all([startStack({ config: { WEBHOOK_ALLOWLIST: '127.0.0.1, localhost' } }), startTestReceiver()]);
   await registerType(s, 'order.created', {
     type: 'object',
     required: ['orderId', 'amount'],
@@ -221,5 +222,15 @@ describe('webhooks end to end (HTTP API + Temporal dev server + PostgreSQL + loc
     assert.equal(attempt.status_code, null);
     assert.match(attempt.error, /refused: .*private/);
     await s.env.client.workflow.getHandle(`webhook-${event.id}-${row.id}`).cancel();
+  });
+
+  test('a host spelled LOCALHOST. is checked at create time and connected at send time under the same name', async () => {
+    const port = new URL(rx.url).port;
+    const r = await s.http('POST', '/api/v1/webhooks/endpoints', { url: `http://LOCALHOST.:${port}/trailing-dot`, event_types: ['invoice.paid'] });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const event = await postEvent(s, 'invoice.paid', { n: 'trailing dot' });
+    const delivery = await waitDelivery(s, event.id, r.body.id, 'succeeded');
+    assert.equal(delivery.attempts, 1);
+    assert.equal(verify(r.body.secret, (await received(rx, '/trailing-dot'))[0]).type, 'invoice.paid');
   });
 });

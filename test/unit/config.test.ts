@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, DEV_WEBHOOK_ALLOWLIST, devWebhookAllowlist, loadConfig } from '../../lib/config';
+import { parseAllowlist } from '../../lib/net/ssrf';
 import { sendSettingsFromConfig } from '../../lib/send-settings';
 
 test('defaults apply and empty strings count as unset', () => {
@@ -27,4 +28,18 @@ test('the default lease covers a whole claimed batch timing out twice', () => {
   const s = sendSettingsFromConfig(loadConfig({ SEND_BATCH_SIZE: '500', SEND_CONCURRENCY: '50', PROVIDER_TIMEOUT_MS: '5000' }));
   assert.equal(s.leaseMs, 2 * 10 * 5000);
   assert.equal(sendSettingsFromConfig(loadConfig({ SEND_LEASE_MS: '7000' })).leaseMs, 7000);
+});
+
+test("WEBHOOK_ALLOWLIST='' means an empty allowlist, not unset: npm start's loopback default applies only when unset", () => {
+  const empty = loadConfig({ WEBHOOK_ALLOWLIST: '' });
+  assert.equal(empty.WEBHOOK_ALLOWLIST, '');
+  assert.equal(devWebhookAllowlist(empty), '');
+  assert.deepEqual(parseAllowlist(devWebhookAllowlist(empty)), []);
+  const unset = loadConfig({});
+  assert.equal(unset.WEBHOOK_ALLOWLIST, undefined);
+  assert.equal(devWebhookAllowlist(unset), DEV_WEBHOOK_ALLOWLIST);
+  assert.deepEqual(parseAllowlist(devWebhookAllowlist(unset)), ['127.0.0.1', '::1', 'localhost']);
+  assert.equal(devWebhookAllowlist(loadConfig({ WEBHOOK_ALLOWLIST: '10.0.0.0/8' })), '10.0.0.0/8');
+  // Every other variable still treats '' as unset.
+  assert.equal(loadConfig({ WEBHOOK_TASK_QUEUE: '' }).WEBHOOK_TASK_QUEUE, 'relay-webhooks');
 });

@@ -9,6 +9,7 @@ import {
   guardedLookup,
   InvalidAllowlistError,
   isAllowlisted,
+  normalizeHost,
   parseAllowlist,
   UnsafeUrlError,
   type UrlPolicy,
@@ -250,4 +251,46 @@ test('guardedLookup: a real http.get to a local server is refused without allowl
   await assert.rejects(get(policy(['127.0.0.2', '10.0.0.0/8'])), { code: 'EUNSAFEADDRESS' });
   assert.deepEqual(await get(policy(['127.0.0.1'])), { status: 200, body: 'ok' });
   assert.deepEqual(await get(policy(['127.0.0.0/8'])), { status: 200, body: 'ok' });
+});
+
+test('normalizeHost: one form for checking, allowlist matching and resolving', () => {
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['LOCALHOST.', 'localhost'], ['Hooks.Example.COM.', 'hooks.example.com'], ['[::1]', '::1'], ['[FE80::1%eth0]', 'fe80::1'],
+    ['Bücher.Example.', 'xn--bcher-kva.example'], ['xn--bcher-kva.example', 'xn--bcher-kva.example'], ['127.0.0.1', '127.0.0.1'],
+  ];
+  for (const [host, normal] of cases) assert.equal(normalizeHost(host), normal, host);
+  // A URL's host (already lower-cased and in punycode) and an allowlist entry written by hand meet in the same form.
+  assert.deepEqual(parseAllowlist('Bücher.example'), ['xn--bcher-kva.example']);
+  assert.equal(isAllowlisted(parseAllowlist('Bücher.example'), new URL('https://BÜCHER.example./').hostname), true);
+});
+
+test('LOCALHOST. passes the create-time check and is reached at send time: both resolve the same normalised name', async (t) => {
+  const server = http.createServer((_req, res) => res.end('ok'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => server.close());
+  const address = server.address();
+  assert.ok(address !== null && typeof address === 'object');
+  const url = `http://LOCALHOST.:${address.port}/hook`;
+  const p = policy(['localhost']);
+
+  // What the create-time check asks the resolver for ...
+  const { resolve, asked } = fakeResolver({ localhost: ['127.0.0.1'] });
+  await assertSafeUrl(url, p, resolve);
+  assert.deepEqual(asked, ['localhost']);
+  assert.deepEqual((await assertSafeUrl(url, p)).addresses.includes('127.0.0.1'), true, 'the real resolver too');
+  // ... is what the connection resolves.
+  assert.deepEqual(await callLookup(p, 'LOCALHOST.', false), { err: null, address: '127.0.0.1', family: 4 });
+  const answer = await new Promise<{ status: number; body: string }>((done, reject) => {
+    const req = http.get(new URL(url), { family: 4, agent: false, lookup: guardedLookup(p) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => done({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+  assert.deepEqual(answer, { status: 200, body: 'ok' });
+  // Refused names stay refused in every spelling.
+  const refusedLookup = await callLookup(OPEN, 'LOCALHOST.', false);
+  assert.ok(refusedLookup.err instanceof UnsafeUrlError);
+  await assert.rejects(assertSafeUrl(url, OPEN), UnsafeUrlError);
 });
