@@ -25,32 +25,41 @@ const agents = { 'http:': new http.Agent(AGENT_OPTIONS), 'https:': new https.Age
 
 const utf8 = new TextDecoder();
 
+/** Never rejects: whatever goes wrong, before or after sending, is an attempt of kind `network` or `timeout`. */
 export function postWebhook(request: WebhookRequest): Promise<HttpAttempt> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const url = new URL(request.url);
-  const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
-  const send = protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const settle = (attempt: HttpAttempt) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       resolve(attempt);
     };
-    const req = send(url, {
-      method: 'POST',
-      agent: agents[protocol],
-      lookup: request.lookup,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Relay-Webhooks/1.0',
-        ...request.headers,
-        'content-length': String(Buffer.byteLength(request.body)),
-      },
-    });
-    const timer = setTimeout(() => {
+    let req: http.ClientRequest;
+    try {
+      const url = new URL(request.url);
+      const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
+      const send = protocol === 'https:' ? https.request : http.request;
+      req = send(url, {
+        method: 'POST',
+        agent: agents[protocol],
+        lookup: request.lookup,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Relay-Webhooks/1.0',
+          ...request.headers,
+          'content-length': String(Buffer.byteLength(request.body)),
+        },
+      });
+    } catch (err) {
+      // Node refused to build the request (a header name or value it cannot send, say): nothing went out.
+      const e = err as NodeJS.ErrnoException;
+      return settle({ kind: 'network', error: `not sent: ${e.code ? `${e.code} ` : ''}${e.message}`, durationMs: elapsed() });
+    }
+    timer = setTimeout(() => {
       settle({ kind: 'timeout', error: `no answer within ${request.timeoutMs} ms`, durationMs: elapsed() });
       req.destroy();
     }, request.timeoutMs);
@@ -81,6 +90,8 @@ export function postWebhook(request: WebhookRequest): Promise<HttpAttempt> {
       res.on('end', finish);
       res.on('error', finish);
     });
-    req.end(request.body);
+    // As bytes: a string body would be written together with the head in its encoding (UTF-8), turning a Latin-1
+    // header value into two bytes per character; beside a Buffer, Node writes the head in Latin-1, as HTTP means it.
+    req.end(Buffer.from(request.body, 'utf8'));
   });
 }
