@@ -11,6 +11,7 @@ import type { WebhookWorkflowOptions } from '../lib/temporal/webhook-workflows';
 import { assertSafeUrl, guardedLookup, UnsafeUrlError, type UrlPolicy } from '../lib/net/ssrf';
 import type { EventPublisher } from '../lib/webhooks/publisher';
 import { parseRetryAfter } from '../lib/webhooks/retry-after';
+import { openHeaders, sendableHeadersProblem } from '../lib/webhooks/custom-headers';
 import { webhookHeaders, webhookMessageId } from '../lib/webhooks/signing';
 import type { AttemptInput, AttemptResult } from '../workflows/webhook.contract';
 import { postWebhook, type HttpAttempt } from './webhook-transport';
@@ -76,11 +77,11 @@ export async function attemptDelivery(deps: WebhookActivityDeps, input: AttemptI
   }
 
   const startedAt = new Date();
-  const body = webhookBody(event);
-  const secrets = await openSecrets(deps, endpoint.id);
-  const http: HttpAttempt = Array.isArray(secrets)
-    ? await send(deps.urlPolicy, endpoint, { ...endpoint.headers, ...webhookHeaders(webhookMessageId(event.id), Math.floor(Date.now() / 1000), body, secrets) }, body)
-    : { kind: 'network', error: secrets.error, durationMs: 0 };
+  // The database reads happen first and outside any catch: a database that is down is infrastructure, and the activity
+  // retries. Everything after them concerns this one request, and whatever goes wrong there is a failed attempt.
+  const sealedSecrets = await activeSecrets(db, endpoint.id);
+  const request = buildRequest(deps.secretBox, endpoint, event, sealedSecrets);
+  const http: HttpAttempt = 'error' in request ? { kind: 'network', error: request.error, durationMs: 0 } : await send(deps.urlPolicy, endpoint, request);
   const result = judge(http, startedAt.getTime());
   const fresh = await recordAttempt(db, {
     deliveryId: delivery.id,
@@ -128,31 +129,63 @@ async function followUp(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow,
   return { ...result, outcome: 'disabled' };
 }
 
-/** The endpoint's signing secrets, or why they cannot be used (another ENCRYPTION_KEY sealed them, say). */
-async function openSecrets(deps: WebhookActivityDeps, endpointId: number): Promise<string[] | { error: string }> {
+/** What one attempt sends: the signed body and every header, Relay's and the endpoint's. */
+interface WebhookRequestParts {
+  body: string;
+  headers: Record<string, string>;
+}
+
+const describeError = (err: unknown): string =>
+  err instanceof Error ? `${'code' in err && typeof err.code === 'string' ? `${err.code} ` : ''}${err.message}` : String(err);
+
+/**
+ * The signed request, or why it cannot be made: a secret or header value another ENCRYPTION_KEY sealed, a stored header
+ * Node would refuse (saved before the API checked them), a malformed secret. No I/O, so nothing here can heal by
+ * retrying the activity: every error, even an unexpected one, comes back as the reason for a failed attempt.
+ */
+function buildRequest(
+  box: SecretBox,
+  endpoint: WebhookEndpointRow,
+  event: { id: number; type: string; created_at: Date; payload: unknown },
+  sealedSecrets: string[],
+): WebhookRequestParts | { error: string } {
   try {
-    const secrets = (await activeSecrets(deps.db, endpointId)).map((sealed) => deps.secretBox.open(sealed));
-    return secrets.length > 0 ? secrets : { error: 'the endpoint has no signing secret' };
+    if (sealedSecrets.length === 0) return { error: 'the endpoint has no signing secret' };
+    let secrets: string[];
+    try {
+      secrets = sealedSecrets.map((sealed) => box.open(sealed));
+    } catch (err) {
+      if (err instanceof SecretBoxError) return { error: `cannot open the signing secret: ${err.message}` };
+      throw err;
+    }
+    const custom = openHeaders(box, endpoint);
+    const [unreadable] = custom.unreadable;
+    if (unreadable) return { error: `cannot open the custom header ${unreadable.name}: ${unreadable.reason}` };
+    const refused = sendableHeadersProblem(custom.headers);
+    if (refused !== null) return { error: `not sent: ${refused}` };
+    const body = webhookBody(event);
+    const signed = webhookHeaders(webhookMessageId(event.id), Math.floor(Date.now() / 1000), body, secrets);
+    return { body, headers: { ...custom.headers, ...signed } };
   } catch (err) {
-    if (err instanceof SecretBoxError) return { error: `cannot open the signing secret: ${err.message}` };
-    throw err;
+    return { error: `could not build the request: ${describeError(err)}` };
   }
 }
 
-async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, headers: Record<string, string>, body: string): Promise<HttpAttempt> {
-  const url = new URL(endpoint.url);
-  if (policy.httpsOnly && url.protocol !== 'https:') return { kind: 'network', error: 'refused: https is required', durationMs: 0 };
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  // Literal addresses never reach the lookup: check them here. Names are checked after DNS, inside the connection.
-  if (isIP(host)) {
-    try {
-      await assertSafeUrl(endpoint.url, policy);
-    } catch (err) {
-      if (err instanceof UnsafeUrlError) return { kind: 'network', error: `refused: ${err.reason}`, durationMs: 0 };
-      throw err;
-    }
+/**
+ * Sends the request. An error thrown on the way concerns this request only (a stored URL that no longer parses, a
+ * literal address the policy refuses), so it is a failed attempt, never an activity failure.
+ */
+async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, request: WebhookRequestParts): Promise<HttpAttempt> {
+  try {
+    const url = new URL(endpoint.url);
+    if (policy.httpsOnly && url.protocol !== 'https:') return { kind: 'network', error: 'refused: https is required', durationMs: 0 };
+    // Literal addresses never reach the lookup: check them here. Names are checked after DNS, inside the connection.
+    if (isIP(url.hostname.replace(/^\[|\]$/g, ''))) await assertSafeUrl(endpoint.url, policy);
+    return await postWebhook({ url: endpoint.url, headers: request.headers, body: request.body, timeoutMs: endpoint.timeout_ms, lookup: guardedLookup(policy) });
+  } catch (err) {
+    if (err instanceof UnsafeUrlError) return { kind: 'network', error: `refused: ${err.reason}`, durationMs: 0 };
+    return { kind: 'network', error: `not sent: ${describeError(err)}`, durationMs: 0 };
   }
-  return postWebhook({ url: endpoint.url, headers, body, timeoutMs: endpoint.timeout_ms, lookup: guardedLookup(policy) });
 }
 
 function judge(http: HttpAttempt, startedAtMs: number): AttemptResult {

@@ -10,6 +10,8 @@ import { requireSetting } from '../lib/config';
 import { SecretBox } from '../lib/crypto/secret-box';
 import { parseAllowlist } from '../lib/net/ssrf';
 import { webhookOptionsFromConfig } from '../lib/temporal/webhook-workflows';
+import { sealLegacyHeaders } from '../lib/db/webhook-endpoint.repository';
+import { sealHeaders } from '../lib/webhooks/custom-headers';
 import { createEventPublisher } from '../lib/webhooks/publisher';
 import { loadPlugins } from '../lib/integrations/registry';
 import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
@@ -46,6 +48,12 @@ export async function startApiServer(deps: { config: Config; db: Db; logger: Log
   await ensureMailingWorkflows(db, temporal.client, workflow).then(
     (ids) => ids.length > 0 && logger.warn({ mailingIds: ids }, 'started missing mailing workflows'),
     (err: unknown) => logger.error({ err }, 'could not check mailing workflows at boot'),
+  );
+  // Header values saved in plain text before they were sealed (the migration had no key): seal them now. Readers take
+  // both forms meanwhile, so a failure here loses nothing; it is logged and tried again at the next boot.
+  await sealLegacyHeaders(db, (plain) => sealHeaders(webhooks.secretBox, plain)).then(
+    (n) => n > 0 && logger.info({ endpoints: n }, 'sealed plain-text webhook header values'),
+    (err: unknown) => logger.error({ err }, 'could not seal plain-text webhook header values at boot'),
   );
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.API_PORT, config.API_HOST, () => resolve(s));

@@ -1,17 +1,32 @@
 // Webhook rows become API shapes here and only here.
+import type { SecretBox } from '../lib/crypto/secret-box';
 import type { WebhookStats } from '../lib/db/webhook-stats.repository';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEventRow, WebhookEventTypeRow } from '../lib/db/webhook-tables';
+import { headerNames, openHeaders } from '../lib/webhooks/custom-headers';
 import { webhookMessageId } from '../lib/webhooks/signing';
 import { deliveryWorkflowId } from '../workflows/webhook.contract';
 import { iso } from './presenters';
 
+/** Whether the caller may read custom header values (operators and admins), and the box that opens them. */
+export interface HeaderView {
+  box: SecretBox;
+  showValues: boolean;
+}
 
-export const presentEndpoint = (e: WebhookEndpointRow) => ({
+/** Header names for everyone; values (null where the key cannot open them) only for operators and admins. */
+function presentHeaders(e: WebhookEndpointRow, view: HeaderView): { header_names: string[]; headers?: Record<string, string | null> } {
+  const names = headerNames(e);
+  if (!view.showValues) return { header_names: names };
+  const { headers } = openHeaders(view.box, e);
+  return { header_names: names, headers: Object.fromEntries(names.map((name) => [name, headers[name] ?? null])) };
+}
+
+export const presentEndpoint = (e: WebhookEndpointRow, view: HeaderView) => ({
   id: e.id,
   url: e.url,
   description: e.description,
   event_types: e.event_types,
-  headers: e.headers,
+  ...presentHeaders(e, view),
   timeout_ms: e.timeout_ms,
   rate_limit_per_s: e.rate_limit_per_s,
   enabled: e.enabled,

@@ -8,7 +8,9 @@ import {
   SECRET_ROTATION_GRACE_MS,
   updateEndpoint,
 } from '../../lib/db/webhook-endpoint.repository';
+import { sealHeaders } from '../../lib/webhooks/custom-headers';
 import { generateSecret } from '../../lib/webhooks/signing';
+import { roleAllows, type Principal } from '../auth';
 import { NotFoundError } from '../errors';
 import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
@@ -29,44 +31,47 @@ export function webhookEndpointRoutes(deps: WebhookRouteDeps, registry: OpenAPIR
   const { db, secretBox, urlPolicy } = deps;
   const router = Router();
   const tag = 'Webhook endpoints';
+  // Header values are for those who may change them: viewers see their names only.
+  const view = (principal: Principal) => ({ box: secretBox, showValues: roleAllows(principal.role, 'operator') });
 
   defineRoute(router, registry, {
     method: 'post', path: '/webhooks/endpoints', tag, role: 'operator', summary: 'Create an endpoint; its signing secret is shown once',
     body: CreateEndpointBody, response: { status: 201, schema: CreatedEndpointSchema, description: 'Created, with its secret' },
-    handler: async ({ body }) => {
+    handler: async ({ body, principal }) => {
       await assertEndpointUrl(body.url, urlPolicy);
-      const { secret: own, ...fields } = body;
+      const { secret: own, headers, ...fields } = body;
       const secret = own ?? generateSecret();
-      const row = await insertEndpoint(db, fields, secretBox.seal(secret));
-      return { ...presentEndpoint(row), secret };
+      const row = await insertEndpoint(db, { ...fields, sealed_headers: sealHeaders(secretBox, headers) }, secretBox.seal(secret));
+      return { ...presentEndpoint(row, view(principal)), secret };
     },
   });
 
   defineRoute(router, registry, {
     method: 'get', path: '/webhooks/endpoints', tag, role: 'viewer', summary: 'List endpoints',
     query: EndpointListQuery, response: { status: 200, schema: EndpointPage, description: 'A page of endpoints' },
-    handler: async ({ query }) => {
+    handler: async ({ query, principal }) => {
       const enabled = query.enabled === undefined ? undefined : query.enabled === 'true';
       const rows = await listEndpoints(db, { enabled, cursor: query.cursor, limit: query.limit });
-      return toPage(rows, query.limit, presentEndpoint);
+      return toPage(rows, query.limit, (row) => presentEndpoint(row, view(principal)));
     },
   });
 
   defineRoute(router, registry, {
-    method: 'get', path: '/webhooks/endpoints/:id', tag, role: 'viewer', summary: 'Get an endpoint (never its secret)',
+    method: 'get', path: '/webhooks/endpoints/:id', tag, role: 'viewer', summary: 'Get an endpoint (never its secret; header values for operators and admins only)',
     params: IdParams, response: { status: 200, schema: EndpointSchema, description: 'The endpoint' }, errors: [404],
-    handler: async ({ params }) => presentEndpoint(await loadEndpoint(db, params.id)),
+    handler: async ({ params, principal }) => presentEndpoint(await loadEndpoint(db, params.id), view(principal)),
   });
 
   defineRoute(router, registry, {
     method: 'patch', path: '/webhooks/endpoints/:id', tag, role: 'operator', summary: 'Change an endpoint; enabled=true re-enables it',
     params: IdParams, body: UpdateEndpointBody, response: { status: 200, schema: EndpointSchema, description: 'The changed endpoint' }, errors: [404],
-    handler: async ({ params, body }) => {
+    handler: async ({ params, body, principal }) => {
       await loadEndpoint(db, params.id);
       if (body.url !== undefined) await assertEndpointUrl(body.url, urlPolicy);
-      const row = await updateEndpoint(db, params.id, body);
+      const { headers, ...fields } = body;
+      const row = await updateEndpoint(db, params.id, { ...fields, ...(headers !== undefined ? { sealed_headers: sealHeaders(secretBox, headers) } : {}) });
       if (!row) throw new NotFoundError(`webhook endpoint ${params.id}`);
-      return presentEndpoint(row);
+      return presentEndpoint(row, view(principal));
     },
   });
 

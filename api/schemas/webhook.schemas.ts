@@ -1,4 +1,14 @@
 import { DELIVERY_STATUSES } from '../../lib/db/webhook-tables';
+import {
+  HEADER_NAME,
+  HEADER_VALUE,
+  HEADER_VALUE_MESSAGE,
+  headerNameProblem,
+  MAX_CUSTOM_HEADERS,
+  MAX_HEADER_NAME_LENGTH,
+  MAX_HEADER_VALUE_LENGTH,
+  RESERVED_HEADERS,
+} from '../../lib/webhooks/custom-headers';
 import { EVENT_TYPE_PATTERN } from '../../lib/webhooks/event-catalogue';
 import { isValidSecret } from '../../lib/webhooks/signing';
 import { z } from '../openapi';
@@ -13,15 +23,44 @@ const eventTypeFilter = z
   .max(100)
   .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$/, "must be an event type or a prefix ending in '.*', e.g. mailing.*");
 
-/** Headers Relay sets itself: an endpoint cannot override them. */
-const RESERVED_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'host', 'connection', 'transfer-encoding'];
+const headerName = z
+  .string()
+  .max(MAX_HEADER_NAME_LENGTH, `at most ${MAX_HEADER_NAME_LENGTH} characters`)
+  .superRefine((name, ctx) => {
+    const problem = headerNameProblem(name);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const headerValue = z
+  .string()
+  .max(MAX_HEADER_VALUE_LENGTH, `at most ${MAX_HEADER_VALUE_LENGTH} characters`)
+  .regex(HEADER_VALUE, HEADER_VALUE_MESSAGE);
+/** OpenAPI 3.1 `propertyNames`: zod-to-openapi does not describe record keys, so the name rules are written by hand. */
+const headerNameRules = { propertyNames: { type: 'string', pattern: HEADER_NAME.source, maxLength: MAX_HEADER_NAME_LENGTH } };
+/**
+ * Custom headers, validated as Node's HTTP client will send them (a value it would refuse could never be delivered),
+ * with errors naming `body.headers.<name>`.
+ */
 const headers = z
-  .record(
-    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header name').refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), 'is set by Relay'),
-    z.string().max(4096).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
-  )
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
-  .openapi({ description: 'Extra headers sent with every attempt', example: { 'x-tenant': 'acme' } });
+  .record(headerName, headerValue, {
+    // A bad name is reported with its own message, not zod's generic "Invalid key in record".
+    error: (issue) => (issue.code === 'invalid_key' ? issue.issues.map((i) => i.message).join('; ') : undefined),
+  })
+  .superRefine((h, ctx) => {
+    const names = Object.keys(h);
+    if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} headers` });
+    for (const name of names) {
+      const problem = headerNameProblem(name, names);
+      if (problem !== null) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  })
+  .openapi({
+    description:
+      `Extra headers sent with every attempt (at most ${MAX_CUSTOM_HEADERS}; names case-insensitively unique). Values are stored ` +
+      `encrypted and shown to operators and admins only. Relay's own headers cannot be overridden: ${[...RESERVED_HEADERS].join(', ')}.`,
+    example: { 'x-tenant': 'acme', authorization: 'Bearer 0123abcd' },
+    maxProperties: MAX_CUSTOM_HEADERS,
+    ...headerNameRules,
+  });
 
 const url = z
   .string()
@@ -67,7 +106,15 @@ export const EndpointSchema = z
     url: z.string(),
     description: z.string(),
     event_types: z.array(z.string()),
-    headers: z.record(z.string(), z.string()),
+    header_names: z.array(z.string()).openapi({ description: 'Names of the custom headers (every role sees these)' }),
+    headers: z
+      .record(z.string(), z.string().nullable())
+      .optional()
+      .openapi({
+        description:
+          'The custom headers with their values, for operator and admin keys only (absent for viewers). null: the value was ' +
+          'sealed with another ENCRYPTION_KEY and cannot be read; set the headers again.',
+      }),
     timeout_ms: z.number().int(),
     rate_limit_per_s: z.number().int().nullable(),
     enabled: z.boolean(),

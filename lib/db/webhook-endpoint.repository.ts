@@ -11,7 +11,8 @@ export interface EndpointFields {
   url: string;
   description: string;
   event_types: string[];
-  headers: Record<string, string>;
+  /** Custom headers with their values sealed (lib/webhooks/custom-headers.ts sealHeaders): never plain values. */
+  sealed_headers: Record<string, string>;
   timeout_ms: number;
   rate_limit_per_s: number | null;
   enabled: boolean;
@@ -22,7 +23,7 @@ export async function insertEndpoint(db: Executor, fields: EndpointFields, seale
   return inTransaction(db, async (tx) => {
     const row = await tx
       .insertInto('webhook_endpoints')
-      .values({ ...fields, headers: JSON.stringify(fields.headers) })
+      .values({ ...fields, sealed_headers: JSON.stringify(fields.sealed_headers) })
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('webhook_endpoint_secrets').values({ endpoint_id: row.id, secret_sealed: sealedSecret }).execute();
@@ -41,14 +42,17 @@ export async function listEndpoints(db: Executor, f: { enabled?: boolean; cursor
   return q.orderBy('id').limit(f.limit).execute();
 }
 
-/** Applies a patch; re-enabling clears the disabled reason and the failure streak. */
+/**
+ * Applies a patch; re-enabling clears the disabled reason and the failure streak. New headers replace the old ones in
+ * both stored forms, so a plain value left from before sealing never comes back beside them.
+ */
 export async function updateEndpoint(db: Executor, id: number, patch: Partial<EndpointFields>): Promise<WebhookEndpointRow | undefined> {
-  const { headers, ...rest } = patch;
+  const { sealed_headers: headers, ...rest } = patch;
   return db
     .updateTable('webhook_endpoints')
     .set({
       ...rest,
-      ...(headers !== undefined ? { headers: JSON.stringify(headers) } : {}),
+      ...(headers !== undefined ? { sealed_headers: JSON.stringify(headers), legacy_plain_headers: '{}' } : {}),
       ...(patch.enabled === true ? { disabled_reason: null, disabled_at: null, failing_since: null, failure_count: 0 } : {}),
       ...(patch.enabled === false ? { disabled_reason: 'disabled by a user', disabled_at: sql<Date>`now()` } : {}),
       updated_at: sql<Date>`now()`,
@@ -150,4 +154,42 @@ export async function reserveRateSlot(db: Executor, id: number, ratePerSecond: n
      where id = ${id}
      returning greatest(0, extract(epoch from (rate_next_at - ${spacing}::interval - now())) * 1000)::float8 as wait_ms`.execute(db);
   return Math.ceil(reserved.rows[0]?.wait_ms ?? 0);
+}
+
+/**
+ * Boot step: seals the custom header values still stored in plain text (rows written before 2026-12-03; the migration
+ * that moved them aside had no key) and empties `legacy_plain_headers`, in batches of `batchSize` rows, each under a
+ * row lock: idempotent, and several processes booting at once neither double-seal nor lose a concurrent PATCH (the
+ * locked row is read again after the lock). A plain value whose name was sealed since (a PATCH) is dropped: the sealed
+ * one is newer. Returns how many endpoints were sealed.
+ */
+export async function sealLegacyHeaders(
+  db: Executor,
+  seal: (plain: Record<string, string>) => Record<string, string>,
+  batchSize = 100,
+): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const done = await inTransaction(db, async (tx) => {
+      const rows = await tx
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'sealed_headers', 'legacy_plain_headers'])
+        .where(sql<boolean>`legacy_plain_headers <> '{}'::jsonb`)
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute();
+      for (const row of rows) {
+        await tx
+          .updateTable('webhook_endpoints')
+          .set({ sealed_headers: JSON.stringify({ ...seal(row.legacy_plain_headers), ...row.sealed_headers }), legacy_plain_headers: '{}' })
+          .where('id', '=', row.id)
+          .execute();
+      }
+      return rows.length;
+    });
+    // Not `done < batchSize`: rows another process sealed while this one waited for their lock drop out of a batch.
+    if (done === 0) return sealed;
+    sealed += done;
+  }
 }

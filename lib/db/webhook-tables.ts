@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { CreatedAt, Defaulted, Json, Timestamp, UpdatedAt } from './column-types';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
@@ -8,12 +8,18 @@ export type AttemptOutcome = 'succeeded' | 'failed';
 export type AttemptTrigger = 'scheduled' | 'resend' | 'recover' | 'test';
 export type EventSource = 'api' | 'system';
 
+/** A jsonb header map with a `'{}'` default: optional on insert, written as JSON text. */
+type HeaderMap = ColumnType<Record<string, string>, string | undefined, string>;
+
 export interface WebhookEndpointTable {
   id: Generated<number>;
   url: string;
   description: Defaulted<string>;
   event_types: Defaulted<string[]>; // empty = every type; 'mailing.*' matches a prefix
-  headers: Json<Record<string, string>>;
+  /** Custom headers, name → value sealed with AES-256-GCM (lib/webhooks/custom-headers.ts). */
+  sealed_headers: HeaderMap;
+  /** Plain values of rows written before they were sealed; emptied by the API's boot step (sealLegacyHeaders). */
+  legacy_plain_headers: HeaderMap;
   timeout_ms: Defaulted<number>;
   rate_limit_per_s: number | null;
   rate_next_at: Timestamp | null;

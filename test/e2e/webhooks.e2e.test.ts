@@ -211,7 +211,7 @@ describe('webhooks end to end (HTTP API + Temporal dev server + PostgreSQL + loc
     // At send time too, after DNS: a row that slipped past the API (or a name that now resolves elsewhere) is refused.
     const row = await s.tdb.db
       .insertInto('webhook_endpoints')
-      .values({ url: 'http://10.1.2.3:9/hook', event_types: ['invoice.paid'], headers: '{}' })
+      .values({ url: 'http://10.1.2.3:9/hook', event_types: ['invoice.paid'] })
       .returning('id')
       .executeTakeFirstOrThrow();
     await s.tdb.db.insertInto('webhook_endpoint_secrets').values({ endpoint_id: row.id, secret_sealed: (await s.tdb.db.selectFrom('webhook_endpoint_secrets').select('secret_sealed').executeTakeFirstOrThrow()).secret_sealed }).execute();

@@ -72,7 +72,7 @@ async function createEndpoint(urlPath: string, fields: Partial<EndpointFields> =
       url: `${receiver.url}${urlPath}`,
       description: '',
       event_types: [],
-      headers: {},
+      sealed_headers: {},
       timeout_ms: 5_000,
       rate_limit_per_s: null,
       enabled: true,
@@ -193,6 +193,44 @@ describe('webhook delivery workflow (time-skipping)', () => {
     assert.equal(receiver.received(failingPath).length, 8, 'the failing endpoint got nothing more');
 
     exhaustedHistory = await handle.fetchHistory();
+  });
+
+  test('a request that cannot be built or sent fails each attempt on the schedule instead of retrying one activity forever', async () => {
+    // Rows saved before the API checked them, or written behind its back: a header value Node refuses (above U+00FF),
+    // a header name it refuses, a signing secret that is not whsec_, a URL that no longer parses.
+    const badValue = await createEndpoint(freshPath('bad-header-value'), { sealed_headers: { 'x-price': box.seal('10 €') } });
+    const badName = await createEndpoint(freshPath('bad-header-name'), { sealed_headers: { 'x bad': box.seal('v') } });
+    const badSecretPath = freshPath('bad-secret');
+    const badSecret = await insertEndpoint(
+      tdb.db,
+      { url: `${receiver.url}${badSecretPath}`, description: '', event_types: [], sealed_headers: {}, timeout_ms: 5_000, rate_limit_per_s: null, enabled: true },
+      box.seal('not-a-webhook-secret'),
+    );
+    const badUrl = await createEndpoint(freshPath('bad-url'));
+    await sql`update webhook_endpoints set url = 'http://[::1' where id = ${badUrl.id}`.execute(tdb.db);
+
+    const runs = await Promise.all([badValue, badName, badSecret, badUrl].map(async (endpoint) => ({ endpoint, ...(await publishTo(endpoint)) })));
+    for (const { endpoint, deliveryId, handle } of runs) {
+      const res = await result(handle);
+      assert.equal(res.status, 'failed', endpoint.url);
+      assert.equal(res.attempts, 8, endpoint.url);
+      assert.equal(res.last?.statusCode, null);
+      assert.equal((await timerDelays(handle)).length, 7, 'the retry schedule applies');
+      const attempts = await attemptRows(deliveryId);
+      assert.deepEqual(attempts.map((a) => a.outcome), Array(8).fill('failed'));
+      assert.equal((await findDelivery(tdb.db, deliveryId))?.status, 'failed');
+      assert.ok((await findEndpoint(tdb.db, endpoint.id))!.failure_count >= 8, 'failures count towards auto-disable');
+      // The activity never failed: every attempt is one activity task, completed.
+      const history = await handle.fetchHistory();
+      assert.equal((history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes).length, 0);
+    }
+    const [value, name, secret, url] = await Promise.all(runs.map(async (r) => (await attemptRows(r.deliveryId))[0].error ?? ''));
+    assert.match(value, /^not sent: the value of the custom header x-price /);
+    assert.ok(!value.includes('10 €'), 'the value itself is not logged');
+    assert.match(name, /^not sent: the custom header name "x bad" /);
+    assert.match(secret, /^could not build the request: invalid webhook secret/);
+    assert.match(url, /^not sent: .*Invalid URL/);
+    assert.equal(receiver.received(badSecretPath).length, 0);
   });
 
   test('a rate-limit slot far ahead is waited out by a durable timer, then sent once without re-reserving', async () => {
