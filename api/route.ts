@@ -3,7 +3,8 @@ import type { Request, Response, Router } from 'express';
 import type { ZodType } from 'zod';
 import type { Role } from '../lib/db/database';
 import { assertRole, type Principal } from './auth';
-import { ValidationError, type FieldError } from './errors';
+import { HttpError, ValidationError, type FieldError } from './errors';
+import { findBadInput } from './input-guard';
 import { ProblemSchema, z } from './openapi';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -30,15 +31,28 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends Z
   }) => Promise<unknown>;
 }
 
+/** A request carries a body when it says so (a chunked one, or a non-zero Content-Length). */
+const hasBody = (req: Request): boolean => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+const joinPath = (parts: (string | number | symbol)[]): string => parts.map(String).filter(Boolean).join('.');
+
+/** zod issues as field errors; an unknown key is reported at its own path (`body.colour`), one error per key. */
 export function zodIssues(error: z.ZodError, prefix: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: joinPath([prefix, ...issue.path, key]), message: 'is not a known field' }))
+      : [{ path: joinPath([prefix, ...issue.path]), message: issue.message }],
+  );
 }
 
 function parsePart<T extends ZodType>(schema: T | undefined, value: unknown, prefix: string, errors: FieldError[]): unknown {
   if (!schema) return {};
+  // Every string that may reach SQL is checked here, for path and query as for the body (app-level guard).
+  const bad = findBadInput(value, prefix);
+  if (bad) {
+    errors.push(bad);
+    return undefined;
+  }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   errors.push(...zodIssues(parsed.error, prefix));
@@ -51,6 +65,9 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The key lacks the needed role',
   404: 'Not found',
   409: 'Conflict with the current state',
+  413: 'The body is larger than 1 MB',
+  415: 'The body is not JSON (Content-Type: application/json, UTF-8)',
+  429: 'Too many requests (Retry-After and RateLimit headers say when to come back)',
   503: 'A dependency (Temporal, database) is unavailable',
 };
 
@@ -61,7 +78,9 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   spec: RouteSpec<P, Q, B>,
 ): void {
   const openapiPath = `/api/v1${spec.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`;
-  const errorCodes = [...new Set([400, ...(spec.role === 'public' ? [] : [401, 403]), ...(spec.errors ?? [])])];
+  const errorCodes = [
+    ...new Set([400, ...(spec.role === 'public' ? [] : [401, 403]), ...(spec.body ? [413, 415] : []), 429, ...(spec.errors ?? [])]),
+  ].sort();
   const config: RouteConfig = {
     method: spec.method,
     path: openapiPath,
@@ -88,6 +107,9 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   router[spec.method](spec.path, (req, res, next) => {
     const run = async () => {
       if (spec.role !== 'public') assertRole(res.locals.principal as Principal | undefined, spec.role);
+      if (spec.body && hasBody(req) && !req.is('application/json')) {
+        throw new HttpError(415, 'Unsupported media type', 'Send the body as JSON with Content-Type: application/json.');
+      }
       const errors: FieldError[] = [];
       const params = parsePart(spec.params, req.params, 'params', errors);
       const query = parsePart(spec.query, req.query, 'query', errors);

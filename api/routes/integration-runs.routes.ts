@@ -9,11 +9,11 @@ import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors
 import { presentRecord, presentRun } from '../integration-presenters';
 import { z } from '../openapi';
 import { defineRoute } from '../route';
-import { IdParams, toPage } from '../schemas/common.schemas';
+import { idParam, IdParams, toPage } from '../schemas/common.schemas';
 import { RecordListQuery, RecordPage, RunListQuery, RunPage, RunSchema, SyncBody, SyncStartedSchema } from '../schemas/integration.schemas';
 import { loadIntegration, type IntegrationRouteDeps } from './integration-deps';
 
-const RunParams = IdParams.extend({ run_id: z.coerce.number().int().positive().openapi({ param: { name: 'run_id', in: 'path' }, example: 1 }) });
+const RunParams = IdParams.extend({ run_id: idParam('run_id') });
 
 /** Sync now / full resync, the run history, and the synced records. */
 export function integrationRunRoutes(deps: IntegrationRouteDeps, registry: OpenAPIRegistry): Router {

@@ -1,6 +1,6 @@
 import { isValidTimeZone } from '../../lib/time/window';
 import { z } from '../openapi';
-import { page, PaginationQuery } from './common.schemas';
+import { page, PaginationQuery, patchBody } from './common.schemas';
 
 const phone = z.string().regex(/^7\d{10}$/, 'must be 7XXXXXXXXXX (11 digits starting with 7)').openapi({ example: '79001234567' });
 const operatorCode = z.string().regex(/^\d{3}$/, 'must be 3 digits').openapi({ example: '900' });
@@ -29,11 +29,10 @@ export const CreateClientBody = z
   .strict()
   .openapi('CreateClient');
 
-export const UpdateClientBody = z
-  .object({ phone: phone.optional(), operator_code: operatorCode.optional(), tag: tag.optional(), timezone: timezone.optional() })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' })
-  .openapi('UpdateClient');
+export const UpdateClientBody = patchBody(
+  { phone: phone.optional(), operator_code: operatorCode.optional(), tag: tag.optional(), timezone: timezone.optional() },
+  'UpdateClient',
+);
 
 export const ClientListQuery = z.object({
   ...PaginationQuery,

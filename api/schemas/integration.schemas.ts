@@ -2,7 +2,7 @@ import { RUN_STATUSES } from '../../lib/db/integration-tables';
 import { HOST_PATTERN } from '../../lib/integrations/allowed-hosts';
 import { isValidTimeZone } from '../../lib/time/window';
 import { z } from '../openapi';
-import { isoDate, page, PaginationQuery } from './common.schemas';
+import { isoDate, page, PaginationQuery, patchBody } from './common.schemas';
 
 const pluginId = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a plugin id such as github-issues');
 const jsonObject = (description: string) => z.record(z.string(), z.unknown()).openapi({ description });
@@ -55,15 +55,15 @@ export const CreateCredentialBody = z
   .strict()
   .openapi('CreateCredential');
 
-export const UpdateCredentialBody = z
-  .object({
+export const UpdateCredentialBody = patchBody(
+  {
     name: credentialName.optional(),
     public: jsonObject('Replaces the public fields').optional(),
     secret: jsonObject('Replaces every secret field').optional(),
     allowed_hosts: allowedHosts.optional(),
-  })
-  .strict()
-  .openapi('UpdateCredential');
+  },
+  'UpdateCredential',
+);
 
 export const CredentialSchema = z
   .object({
@@ -116,17 +116,17 @@ export const CreateIntegrationBody = z
   .strict()
   .openapi('CreateIntegration');
 
-export const UpdateIntegrationBody = z
-  .object({
+export const UpdateIntegrationBody = patchBody(
+  {
     name: z.string().trim().min(1).max(200).optional(),
     credential_id: z.number().int().positive().nullable().optional(),
     config: jsonObject('Replaces the config').optional(),
     schedule: ScheduleSchema.optional(),
     active: z.boolean().optional().openapi({ description: 'false pauses its Schedule; true resumes it' }),
     priority: priority.optional(),
-  })
-  .strict()
-  .openapi('UpdateIntegration');
+  },
+  'UpdateIntegration',
+);
 
 export const RunSchema = z
   .object({

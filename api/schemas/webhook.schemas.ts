@@ -12,7 +12,7 @@ import {
 import { EVENT_TYPE_PATTERN } from '../../lib/webhooks/event-catalogue';
 import { isValidSecret } from '../../lib/webhooks/signing';
 import { z } from '../openapi';
-import { isoDate, page, PaginationQuery } from './common.schemas';
+import { decimalInteger, isoDate, MAX_ID, page, PaginationQuery } from './common.schemas';
 
 const eventTypeName = z
   .string()
@@ -215,8 +215,8 @@ export const EventListQuery = z.object({ type: eventTypeName.optional(), since: 
 export const EventPage = page(EventSchema, 'WebhookEventPage');
 
 export const DeliveryListQuery = z.object({
-  endpoint_id: z.coerce.number().int().positive().optional(),
-  event_id: z.coerce.number().int().positive().optional(),
+  endpoint_id: decimalInteger({ min: 1, max: MAX_ID, description: 'Only deliveries to this endpoint' }).optional(),
+  event_id: decimalInteger({ min: 1, max: MAX_ID, description: 'Only deliveries of this event' }).optional(),
   status: DeliveryStatusEnum.optional(),
   ...PaginationQuery,
 });
@@ -243,7 +243,7 @@ export const AttemptPage = page(AttemptSchema, 'WebhookAttemptPage');
 
 export const AttemptListQuery = z.object({
   outcome: z.enum(['succeeded', 'failed']).optional(),
-  status_code: z.coerce.number().int().min(100).max(599).optional(),
+  status_code: decimalInteger({ min: 100, max: 599, description: 'Only attempts answered with this HTTP status', example: 500 }).optional(),
   event_type: eventTypeName.optional(),
   since: isoDate('Attempts started at or after').optional(),
   until: isoDate('Attempts started before').optional(),

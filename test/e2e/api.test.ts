@@ -95,7 +95,7 @@ describe('API: auth, errors, clients, documentation', () => {
     assert.equal(bad.status, 400);
     isProblem(bad, 400);
     const paths = bad.body.errors.map((e: { path: string }) => e.path).sort();
-    assert.deepEqual(paths, ['body', 'body.operator_code', 'body.phone', 'body.timezone']);
+    assert.deepEqual(paths, ['body.extra', 'body.operator_code', 'body.phone', 'body.timezone']);
 
     const notJson = await s.http('POST', '/api/v1/clients', '{"phone": ');
     assert.equal(notJson.status, 400);
