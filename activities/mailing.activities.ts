@@ -2,7 +2,7 @@ import type { Db } from '../lib/db/connect';
 import { countTotal, emptyCounts } from '../lib/status-counts';
 import type { Logger } from '../lib/logger';
 import { findMailing, setMailingStatus, updateMailing } from '../lib/db/mailing.repository';
-import { MailingNotFoundError } from './errors';
+import { MailingNotFoundError, refusingBadData } from './errors';
 import { closePending, countByStatus, materializeMessages, pendingTimezones } from '../lib/db/message.repository';
 import type {
   Backlog,
@@ -52,13 +52,16 @@ export function createMailingActivities(deps: MailingActivityDeps) {
 
     /** Writes an edit the workflow has accepted; the workflow calls it from its update handler. */
     async applyMailingEdit({ mailingId, edit }: { mailingId: number; edit: MailingEdit }): Promise<void> {
-      const row = await updateMailing(db, mailingId, {
-        ...(edit.text !== undefined ? { text: edit.text } : {}),
-        ...(edit.startsAt !== undefined ? { starts_at: edit.startsAt } : {}),
-        ...(edit.endsAt !== undefined ? { ends_at: edit.endsAt } : {}),
-        ...(edit.filter !== undefined ? { filter: JSON.stringify(edit.filter) } : {}),
-        ...(edit.sendWindow !== undefined ? { send_window: JSON.stringify(edit.sendWindow) } : {}),
-      });
+      // An edit PostgreSQL refuses fails the update at once (DataRejectedError) instead of being retried forever.
+      const row = await refusingBadData(() =>
+        updateMailing(db, mailingId, {
+          ...(edit.text !== undefined ? { text: edit.text } : {}),
+          ...(edit.startsAt !== undefined ? { starts_at: edit.startsAt } : {}),
+          ...(edit.endsAt !== undefined ? { ends_at: edit.endsAt } : {}),
+          ...(edit.filter !== undefined ? { filter: JSON.stringify(edit.filter) } : {}),
+          ...(edit.sendWindow !== undefined ? { send_window: JSON.stringify(edit.sendWindow) } : {}),
+        }),
+      );
       if (!row) throw new MailingNotFoundError(mailingId);
       logger.info({ mailingId, fields: Object.keys(edit) }, 'mailing edited');
     },

@@ -1,7 +1,9 @@
 /**
  * HTTP client for the external SMS provider: POST {base}/send/{msgId}, Bearer JWT, body {id, phone, text}.
- * Success is HTTP 200 with JSON {code: 0}. The message id is the provider's idempotency key, so any
- * transient outcome may be retried with the same id.
+ * Success is HTTP 200 with JSON {code: 0}. A provider answer other than that (an error status) means the message was
+ * not taken and may be retried; no usable answer to a request that was fully written (a timeout, a connection lost
+ * mid-answer, a garbled 2xx) is 'unknown': the provider may have sent the SMS, so only a provider known to dedupe by
+ * message id may be asked again.
  *
  * Never throws for provider misbehaviour; it only throws when the caller's own signal aborted.
  *
@@ -9,14 +11,17 @@
  * caller's signal a direct 'abort' listener (AbortSignal.any/timeout showed up in the worker's CPU profile).
  */
 
-import { fetchTransport, httpTransport, type Exchange } from './sms-transport';
+import { fetchTransport, httpTransport, type Exchange, type Transport } from './sms-transport';
 
 export type SendOutcome =
   | { ok: true; durationMs: number }
   | {
       ok: false;
-      /** transient: retry later with the same id; rejected: the message itself is bad; unauthorized: our credentials are bad. */
-      kind: 'transient' | 'rejected' | 'unauthorized';
+      /**
+       * transient: not taken, retry later with the same id; rejected: the message itself is bad; unauthorized: our
+       * credentials are bad; unknown: the request reached the provider but no usable answer came back.
+       */
+      kind: 'transient' | 'rejected' | 'unauthorized' | 'unknown';
       error: string;
       status?: number;
       durationMs: number;
@@ -62,7 +67,7 @@ export function createSmsProvider(options: SmsProviderOptions): SmsProvider {
     async send(msg, callOptions = {}) {
       const started = performance.now();
       const elapsed = (): number => Math.round(performance.now() - started);
-      const fail = (kind: 'transient' | 'rejected' | 'unauthorized', error: string, status?: number): SendOutcome => ({
+      const fail = (kind: 'transient' | 'rejected' | 'unauthorized' | 'unknown', error: string, status?: number): SendOutcome => ({
         ok: false,
         kind,
         error: redact(error),
@@ -82,9 +87,11 @@ export function createSmsProvider(options: SmsProviderOptions): SmsProvider {
       validateTimeout(timeoutMs);
 
       let timedOut = false;
+      let handle: ReturnType<Transport> | undefined;
+      let writtenAtTimeout = false;
       const result = await new Promise<Exchange | 'aborted'>((resolve) => {
         let settled = false;
-        let cancel: (() => void) | undefined;
+        const cancel = (): void => handle?.cancel();
         const settle = (r: Exchange | 'aborted'): void => {
           if (settled) return;
           settled = true;
@@ -98,26 +105,36 @@ export function createSmsProvider(options: SmsProviderOptions): SmsProvider {
         };
         const timer = setTimeout(() => {
           timedOut = true;
-          settle({ error: new Error('timeout') });
-          cancel?.();
+          writtenAtTimeout = handle?.written() ?? false;
+          settle({ error: new Error('timeout'), written: writtenAtTimeout });
+          cancel();
         }, Math.min(timeoutMs, MAX_TIMER_MS));
         callerSignal?.addEventListener('abort', onAbort);
         const body = JSON.stringify({ id: msg.id, phone: Number(msg.phone), text: msg.text });
-        cancel = transport(`/send/${msg.id}`, body, settle);
+        handle = transport(`/send/${msg.id}`, body, settle);
         if (settled && callerSignal?.aborted) cancel(); // aborted synchronously while the request was being started
       });
 
       if (result === 'aborted' || 'error' in result) {
         if (callerSignal?.aborted) throw callerSignal.reason; // we are being cancelled: not an outcome
-        if (timedOut) return fail('transient', `timeout after ${timeoutMs} ms`);
-        return fail('transient', `network error: ${describeError((result as { error: unknown }).error)}`);
+        if (timedOut) {
+          return writtenAtTimeout
+            ? fail('unknown', `no answer within ${timeoutMs} ms`)
+            : fail('transient', `timeout after ${timeoutMs} ms before the request was sent`);
+        }
+        const { error, written } = result as { error: unknown; written: boolean };
+        return fail(written ? 'unknown' : 'transient', `network error${written ? ' after the request was sent' : ''}: ${describeError(error)}`);
       }
 
       const { status } = result;
       const preview = result.text.slice(0, PREVIEW_CHARS);
       if (status >= 200 && status < 300) {
-        if (!result.truncated && isOkAnswer(parseJson(result.text))) return { ok: true, durationMs: elapsed() };
-        return fail('transient', `garbage answer: ${JSON.stringify(preview)}`, status);
+        const answer = result.truncated ? undefined : parseJson(result.text);
+        if (isOkAnswer(answer)) return { ok: true, durationMs: elapsed() };
+        const code = errorCodeOf(answer);
+        if (code !== undefined) return fail('transient', `provider error code ${code}: ${JSON.stringify(preview)}`, status);
+        // The provider took the request (2xx) but its answer cannot be read: it may well have sent the SMS.
+        return fail('unknown', `unreadable ${status} answer: ${JSON.stringify(preview)}`, status);
       }
       const httpError = `HTTP ${status}${preview ? `: ${preview}` : ''}`;
       if (status === 401 || status === 403) return fail('unauthorized', httpError, status);
@@ -148,6 +165,13 @@ function parseJson(text: string): unknown {
 
 function isOkAnswer(answer: unknown): boolean {
   return typeof answer === 'object' && answer !== null && !Array.isArray(answer) && (answer as { code?: unknown }).code === 0;
+}
+
+/** The provider's own error code in a readable answer ({code: N}, N a number other than 0). */
+function errorCodeOf(answer: unknown): number | undefined {
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) return undefined;
+  const code = (answer as { code?: unknown }).code;
+  return typeof code === 'number' && code !== 0 ? code : undefined;
 }
 
 function describeError(err: unknown): string {

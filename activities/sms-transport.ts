@@ -4,10 +4,19 @@ import https from 'node:https';
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** What one HTTP exchange produced: a (possibly truncated) answer or a transport error. */
-export type Exchange = { status: number; text: string; truncated: boolean } | { error: unknown };
-/** Starts one exchange, reports it through `done` (at most once) and returns a function that cancels it. */
-export type Transport = (path: string, body: string, done: (result: Exchange) => void) => () => void;
+/**
+ * What one HTTP exchange produced: a (possibly truncated) answer, or a transport error. `written` tells whether the
+ * whole request had been handed to the connection before the error: only then may the provider have acted on it.
+ */
+export type Exchange = { status: number; text: string; truncated: boolean } | { error: unknown; written: boolean };
+/**
+ * Starts one exchange and reports it through `done` (at most once). The handle cancels it, and tells whether the
+ * whole request has been written yet (a timeout before that is a request the provider never got).
+ */
+export type Transport = (path: string, body: string, done: (result: Exchange) => void) => { cancel(): void; written(): boolean };
+
+/** Errors raised before a connection exists: the provider cannot have seen the request. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 const utf8 = new TextDecoder();
 
@@ -52,6 +61,7 @@ export function httpTransport(base: string, baseHeaders: Record<string, string>)
   const transport: Transport = (path, body, done) => {
     const headers = { ...baseHeaders, 'content-length': String(Buffer.byteLength(body)) };
     let finished = false;
+    let written = false;
     let current: http.ClientRequest;
     const finish = (r: Exchange): void => {
       if (finished) return;
@@ -72,7 +82,10 @@ export function httpTransport(base: string, baseHeaders: Record<string, string>)
           attempt(false);
           return;
         }
-        finish({ error: err });
+        finish({ error: err, written });
+      });
+      req.on('finish', () => {
+        if (current === req) written = true; // the whole request is on the wire
       });
       req.on('response', (res: http.IncomingMessage) => {
         answered = true;
@@ -92,18 +105,31 @@ export function httpTransport(base: string, baseHeaders: Record<string, string>)
           size += chunk.length;
         });
         res.on('end', () => finish({ status, text: decode(chunks), truncated: false }));
-        res.on('error', (err) => finish({ error: err }));
+        res.on('error', (err) => finish({ error: err, written: true }));
         res.on('close', () => {
-          if (!res.complete) finish({ error: new Error('connection closed before the answer was complete') });
+          if (!res.complete) finish({ error: new Error('connection closed before the answer was complete'), written: true });
         });
       });
       req.end(body);
     };
 
     attempt(true);
-    return () => current.destroy();
+    return {
+      // Finished first: the destroy's own 'error' must not look like a stale pooled connection and send it again.
+      cancel: () => {
+        finished = true;
+        current.destroy();
+      },
+      written: () => written,
+    };
   };
   return { transport, close: () => agent.destroy() };
+}
+
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 function decode(chunks: Buffer[]): string {
@@ -115,10 +141,15 @@ function decode(chunks: Buffer[]): string {
 export function fetchTransport(doFetch: typeof fetch, base: string, headers: Record<string, string>): { transport: Transport; close(): void } {
   const transport: Transport = (path, body, done) => {
     const controller = new AbortController();
+    let answered = false;
     doFetch(`${base}${path}`, { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' })
-      .then(async (res) => ({ status: res.status, ...(await readLimited(res, MAX_RESPONSE_BYTES)) }))
-      .then(done, (error: unknown) => done({ error }));
-    return () => controller.abort();
+      .then(async (res) => {
+        answered = true;
+        return { status: res.status, ...(await readLimited(res, MAX_RESPONSE_BYTES)) };
+      })
+      // fetch does not say whether the request went out: only errors known to come before a connection say no.
+      .then(done, (error: unknown) => done({ error, written: answered || !NOT_CONNECTED.has(errorCode(error) ?? '') }));
+    return { cancel: () => controller.abort(), written: () => true };
   };
   return { transport, close: () => undefined };
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger';
 import type { MailingWorkflowOptions } from '../lib/temporal/mailing-workflows';
 import { authenticate } from './auth';
 import { errorHandler, notFoundRoute } from './errors';
-import { refuseNul } from './no-nul';
+import { guardBody } from './input-guard';
 import { methodNotAllowed } from './method-not-allowed';
 import { createRateLimits, type RateLimitSettings } from './rate-limit';
 import { requestLog } from './request-log';
@@ -53,21 +53,21 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders());
   const limits = createRateLimits(db, deps.rateLimits, logger);
   app.use(limits.publicPaths);
-  app.use(express.json({ limit: '1mb' }));
-  app.use(refuseNul);
 
   const registry = createRegistry();
   const v1 = express.Router();
-  // An address locked out for failed authentications is refused before its key is looked at; then the key's own
-  // limit; then the method.
+  // The key is checked before the body is read: an unauthenticated request costs no parsing. An address locked out
+  // for failed authentications is refused before its key is looked at; then the key's own limit; then the method.
   v1.use(limits.authLockout);
   v1.use(authenticate(db, deps.adminApiKey));
   v1.use(limits.authFailures);
   v1.use(limits.perKey);
   v1.use(methodNotAllowed(v1));
+  v1.use(express.json({ limit: '1mb' }));
+  v1.use(guardBody);
   v1.use(clientRoutes(db, registry));
   v1.use(mailingRoutes({ db, temporal, workflow: deps.workflow }, registry));
-  v1.use(statsRoutes(db, temporal, registry));
+  v1.use(statsRoutes({ db, temporal, workflow: deps.workflow }, registry));
   v1.use(apiKeyRoutes(db, registry));
   const webhooks: WebhookRouteDeps = { db, temporal, ...deps.webhooks };
   v1.use(webhookEndpointRoutes(webhooks, registry));

@@ -65,7 +65,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   let knobs: FakeProviderKnobs = { ...DEFAULT_KNOBS, outages: [] };
   const zero = (): FakeProviderStats => ({ requests: 0, delivered: 0, duplicateRequests: 0, errors: 0, timeouts: 0, garbage: 0, rejected: 0 });
   let counters = zero();
-  let delivered = new Map<number, Delivery>();
+  let delivered = new Map<number, Delivery>(); // first delivery per msgId
+  let sms: Delivery[] = []; // every SMS that reached a phone (one per msgId unless dedupe is off)
   const held = new Set<http.ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -77,9 +78,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   };
   if (options.knobs) configure(options.knobs);
 
-  const stats = (): FakeProviderStats => ({ ...counters, delivered: delivered.size });
-  const deliveries = (): Delivery[] => [...delivered.values()].map((d) => ({ ...d }));
-  const reset = (): void => { counters = zero(); delivered = new Map(); };
+  const stats = (): FakeProviderStats => ({ ...counters, delivered: sms.length });
+  const deliveries = (): Delivery[] => sms.map((d) => ({ ...d }));
+  const reset = (): void => { counters = zero(); delivered = new Map(); sms = []; };
 
   const authorized = (header: string | undefined): boolean => {
     if (!expectedAuth) return true;
@@ -128,8 +129,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       counters.errors++;
       return reply(res, delay, 500, { code: 1, message: 'internal error' });
     }
+    const delivery = { msgId, phone: parsed.data.phone, text: parsed.data.text, at: now };
     if (delivered.has(msgId)) counters.duplicateRequests++;
-    else delivered.set(msgId, { msgId, phone: parsed.data.phone, text: parsed.data.text, at: now });
+    else delivered.set(msgId, delivery);
+    if (!k.dedupe || delivered.get(msgId) === delivery) sms.push(delivery);
     if (r < k.errorRate + k.timeoutRate) {
       counters.timeouts++;
       held.add(res); // never answered; released when the client aborts or close() runs

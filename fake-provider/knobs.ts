@@ -18,6 +18,11 @@ export interface FakeProviderKnobs {
   outages: Outage[];
   /** Same as being inside an outage right now. */
   down: boolean;
+  /**
+   * true (default): a msgId already delivered is not delivered again (the provider dedupes by id). false: every
+   * accepted request is an SMS to the phone, as with a gateway that does not dedupe; duplicates show in deliveries().
+   */
+  dedupe: boolean;
 }
 
 export const DEFAULT_KNOBS: FakeProviderKnobs = Object.freeze({
@@ -28,6 +33,7 @@ export const DEFAULT_KNOBS: FakeProviderKnobs = Object.freeze({
   garbageRate: 0,
   outages: [],
   down: false,
+  dedupe: true,
 }) as FakeProviderKnobs;
 
 const rate = z.number().min(0).max(1);
@@ -48,6 +54,7 @@ export const KnobsPatchSchema = z
     garbageRate: rate,
     outages: z.array(OutageSchema).max(1_000),
     down: z.boolean(),
+    dedupe: z.boolean(),
   })
   .partial()
   .strict();

@@ -23,6 +23,8 @@ const ConfigSchema = z.object({
   PROVIDER_URL: z.string().url().optional(),
   PROVIDER_TOKEN: z.string().min(1).optional(),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** Whether the SMS provider dedupes by message id: only then is a request without a usable answer sent again. */
+  PROVIDER_DEDUPES_BY_ID: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   SEND_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),

@@ -1,8 +1,11 @@
 /** Runs `work` over `items` with at most `concurrency` calls in flight, in order of start. */
-export async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(items: readonly T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index], index);
+    }
   });
   await Promise.all(workers);
 }

@@ -13,5 +13,6 @@ export function sendSettingsFromConfig(config: Config): SendSettings {
     leaseMs: config.SEND_LEASE_MS ?? Math.max(30_000, 2 * rounds * config.PROVIDER_TIMEOUT_MS),
     activityBudgetMs: config.SEND_ACTIVITY_BUDGET_MS,
     providerTimeoutMs: config.PROVIDER_TIMEOUT_MS,
+    providerDedupes: config.PROVIDER_DEDUPES_BY_ID,
   };
 }

@@ -14,6 +14,8 @@ export interface SendSettings {
   leaseMs: number; // how long a claimed message stays reserved for one activity
   activityBudgetMs: number; // how long one send activity may run before handing back to the workflow
   providerTimeoutMs: number;
+  /** The provider dedupes by message id, so a request without a usable answer may be sent again with the same id. */
+  providerDedupes?: boolean;
 }
 
 export type { StatusCounts };
@@ -112,6 +114,7 @@ export interface SendMessagesResult {
   sent: number;
   failed: number; // finally failed (rejected or out of attempts)
   retrying: number; // transient failures left pending with a back-off
+  unknown: number; // requests without a usable answer (or in flight when a worker died): never resent
   exhausted: boolean; // no due message left in these zones
   stoppedBy: 'exhausted' | 'deadline' | 'budget';
 }

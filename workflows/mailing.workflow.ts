@@ -34,6 +34,13 @@ const db = proxyActivities<MailingActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['MailingNotFoundError'] },
 });
 
+// Writing an accepted edit: the caller waits on it, so a few quick retries, then the update fails visibly. A write
+// PostgreSQL refuses (DataRejectedError) fails it at once.
+const edits = proxyActivities<MailingActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['MailingNotFoundError', 'DataRejectedError'] },
+});
+
 const FINAL_PHASES: MailingPhase[] = ['finishing', 'cancelling', 'completed', 'cancelled'];
 
 /** Histories stay far below Temporal's limits: continue as new well before the server suggests it. */
@@ -79,7 +86,7 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
     editUpdate,
     async (edit: MailingEdit) => {
       // The row first (an activity), then this run's own view: both or, if the write fails, neither.
-      await db.applyMailingEdit({ mailingId, edit });
+      await edits.applyMailingEdit({ mailingId, edit });
       if (edit.startsAt !== undefined) startsAt = Date.parse(edit.startsAt);
       if (edit.endsAt !== undefined) endsAt = Date.parse(edit.endsAt);
       if (edit.sendWindow !== undefined) sendWindow = edit.sendWindow;
@@ -214,7 +221,7 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
         active.map((group) =>
           sendGroup(group).then(
             (result) => {
-              moved += result.sent + result.failed + result.retrying;
+              moved += result.sent + result.failed + result.retrying + (result.unknown ?? 0);
               record(result);
             },
             (err: unknown) => handleSendFailure(err),
@@ -254,9 +261,11 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
 
   function record(result: SendMessagesResult): void {
     // Live estimate between backlog reads (which replace the counts with the database's).
+    const settled = result.sent + result.failed + (result.unknown ?? 0);
     state.counts.sent += result.sent;
     state.counts.failed += result.failed;
-    state.counts.pending = Math.max(0, state.counts.pending - result.sent - result.failed);
+    state.counts.unknown = (state.counts.unknown ?? 0) + (result.unknown ?? 0);
+    state.counts.pending = Math.max(0, state.counts.pending - settled);
   }
 
   function handleSendFailure(err: unknown): void {

@@ -5,17 +5,42 @@ import { isMailingFinished } from '../../lib/db/mailing.repository';
 import { countByStatus } from '../../lib/db/message.repository';
 import { countTotal } from '../../lib/status-counts';
 import { queryMailingProgress } from '../../lib/temporal/mailing-workflows';
-import { presentProgress } from '../presenters';
+import type { WorkerPresence } from '../../lib/temporal/worker-presence';
 
-/** Live progress from the workflow's query while it runs; the database's counts once it has finished or is unreachable. */
-export async function readProgress(db: Db, temporal: Client, mailing: MailingRow) {
-  if (!isMailingFinished(mailing)) {
-    try {
-      return presentProgress(await queryMailingProgress(temporal, mailing.id));
-    } catch {
-      // fall through to the database view: a query needs a live worker
-    }
+/** How long a read waits for the workflow's answer before it answers from the database alone. */
+export const PROGRESS_QUERY_DEADLINE_MS = 500;
+
+export interface ProgressSource {
+  db: Db;
+  temporal: Client;
+  presence: WorkerPresence;
+  taskQueue: string;
+}
+
+/**
+ * Progress of a mailing. The counts always come from the database (the trigger-maintained per-status counts, exact
+ * and never behind what was written), because the workflow only learns them between batches. The phase and next
+ * wake-up come from the workflow's `progress` query when a worker answers within 500 ms (`live: true`); with no
+ * worker, or a finished mailing, they come from the mailing row (`live: false`). A read never waits longer than that.
+ */
+export async function readProgress(source: ProgressSource, mailing: MailingRow) {
+  const [counts, workflow] = await Promise.all([countByStatus(source.db, mailing.id), liveView(source, mailing)]);
+  return {
+    mailing_id: mailing.id,
+    phase: workflow?.phase ?? mailing.status,
+    paused: workflow?.paused ?? mailing.status === 'paused',
+    total: countTotal(counts),
+    counts,
+    next_wake_at: workflow?.nextWakeAt ?? null,
+    live: workflow !== null,
+  };
+}
+
+async function liveView(source: ProgressSource, mailing: MailingRow) {
+  if (isMailingFinished(mailing) || !(await source.presence.hasWorker(source.taskQueue))) return null;
+  try {
+    return await source.temporal.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () => queryMailingProgress(source.temporal, mailing.id));
+  } catch {
+    return null; // busy or gone worker: the database's view
   }
-  const counts = await countByStatus(db, mailing.id);
-  return { mailing_id: mailing.id, phase: mailing.status, paused: mailing.status === 'paused', total: countTotal(counts), counts, next_wake_at: null, live: false };
 }

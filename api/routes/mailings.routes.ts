@@ -13,13 +13,14 @@ import {
   startMailingWorkflow,
   type MailingWorkflowOptions,
 } from '../../lib/temporal/mailing-workflows';
-import { ConflictError, NotFoundError } from '../errors';
+import { WorkerPresence } from '../../lib/temporal/worker-presence';
+import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { presentMailing } from '../presenters';
 import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
 import { CreateMailingBody, MailingListQuery, MailingPage, MailingSchema, ProgressSchema, toMailingFilter, UpdateMailingBody } from '../schemas/mailing.schemas';
 import { isWorkflowGone, withTemporal } from '../temporal-errors';
-import { readProgress } from './mailing-progress';
+import { readProgress, type ProgressSource } from './mailing-progress';
 
 export interface MailingRouteDeps {
   db: Db;
@@ -27,11 +28,13 @@ export interface MailingRouteDeps {
   workflow: MailingWorkflowOptions;
 }
 
-const EDIT_TIMEOUT_MS = 15_000;
+/** How long PATCH waits for the workflow to confirm an edit (a worker was seen polling just before). */
+const EDIT_TIMEOUT_MS = 5_000;
 
 export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Mailings';
+  const progress: ProgressSource = { db, temporal, presence: new WorkerPresence(temporal), taskQueue: workflow.taskQueue };
 
   async function load(id: number): Promise<MailingRow> {
     const row = await findMailing(db, id);
@@ -81,7 +84,7 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
 
   defineRoute(router, registry, {
     method: 'patch', path: '/mailings/:id', tag, role: 'operator',
-    summary: 'Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts',
+    summary: 'Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts. The workflow applies it: 503 at once when no worker runs (nothing changed), 503 after 5 s when a worker did not confirm it (it may still apply: read the mailing again)',
     params: IdParams, body: UpdateMailingBody, response: { status: 200, schema: MailingSchema, description: 'Updated' }, errors: [404, 409, 503],
     handler: async ({ params, body }) => {
       const current = await load(params.id);
@@ -92,7 +95,11 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
         throw new ConflictError('ends_at must be after starts_at.', [{ path: 'body.ends_at', message: 'must be after starts_at' }]);
       }
       // The workflow owns the edit: its validator refuses what the phase no longer allows (409), its handler
-      // writes the row and its own state together. The API only waits for that, bounded.
+      // writes the row and its own state together. The API only waits for that, bounded: with no worker polling the
+      // edit is not even sent (503, nothing changed); one that is not confirmed in 5 s is a 503 saying it may apply.
+      if (!(await progress.presence.hasWorker(workflow.taskQueue))) {
+        throw new ServiceUnavailableError('No worker is running to apply the edit; nothing was changed. Retry when a worker runs.');
+      }
       await withTemporal('edit', () =>
         temporal.withDeadline(Date.now() + EDIT_TIMEOUT_MS, () =>
           editMailingWorkflow(temporal, params.id, {
@@ -110,13 +117,13 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
 
   const control = (action: 'pause' | 'resume', call: (id: number) => Promise<void>) =>
     defineRoute(router, registry, {
-      method: 'post', path: `/mailings/:id/${action}`, tag, role: 'operator', summary: `${action[0].toUpperCase()}${action.slice(1)} a mailing (signal)`,
-      params: IdParams, response: { status: 202, schema: ProgressSchema, description: 'Signalled; live progress' }, errors: [404, 409, 503],
+      method: 'post', path: `/mailings/:id/${action}`, tag, role: 'operator', summary: `${action[0].toUpperCase()}${action.slice(1)} a mailing (a signal: Temporal keeps it, so it is accepted even with no worker running and applies when one runs)`,
+      params: IdParams, response: { status: 202, schema: ProgressSchema, description: 'Accepted; progress (live: false when no worker answered yet)' }, errors: [404, 409, 503],
       handler: async ({ params }) => {
         const row = await load(params.id);
         if (isMailingFinished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
         await withTemporal(action, () => call(params.id));
-        return readProgress(db, temporal, row);
+        return readProgress(progress, row);
       },
     });
   control('pause', (id) => pauseMailingWorkflow(temporal, id));
@@ -152,9 +159,9 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
   });
 
   defineRoute(router, registry, {
-    method: 'get', path: '/mailings/:id/progress', tag, role: 'viewer', summary: 'Live progress from the workflow (query): counts, phase, next wake-up',
+    method: 'get', path: '/mailings/:id/progress', tag, role: 'viewer', summary: 'Progress: counts from the database (never behind), phase and next wake-up from the workflow when a worker answers within 500 ms (live: true), else from the mailing row (live: false)',
     params: IdParams, response: { status: 200, schema: ProgressSchema, description: 'Progress' }, errors: [404],
-    handler: async ({ params }) => readProgress(db, temporal, await load(params.id)),
+    handler: async ({ params }) => readProgress(progress, await load(params.id)),
   });
 
   return router;

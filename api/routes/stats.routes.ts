@@ -4,7 +4,8 @@ import { Router } from 'express';
 import type { Db } from '../../lib/db/connect';
 import type { MessageStatus } from '../../lib/db/database';
 import { findMailing, listMailings } from '../../lib/db/mailing.repository';
-import { countByStatus, countByStatusForMailings, listMessages } from '../../lib/db/message.repository';
+import { countAllByStatus, countByStatusForMailings, listMessages } from '../../lib/db/message.repository';
+import { WorkerPresence } from '../../lib/temporal/worker-presence';
 import { addCounts, countTotal, emptyCounts } from '../../lib/status-counts';
 import { NotFoundError } from '../errors';
 import { presentMailing, presentMessage } from '../presenters';
@@ -12,25 +13,27 @@ import { defineRoute } from '../route';
 import { IdParams, PaginationQuery, toPage } from '../schemas/common.schemas';
 import { MailingStatsQuery, MailingStatsSchema, OverviewSchema } from '../schemas/mailing.schemas';
 import { z } from '../openapi';
-import { readProgress } from './mailing-progress';
+import { readProgress, type ProgressSource } from './mailing-progress';
+import type { MailingRouteDeps } from './mailings.routes';
 
-export function statsRoutes(db: Db, temporal: Client, registry: OpenAPIRegistry): Router {
+export function statsRoutes({ db, temporal, workflow }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Statistics';
+  const progress: ProgressSource = { db, temporal, presence: new WorkerPresence(temporal), taskQueue: workflow.taskQueue };
 
   defineRoute(router, registry, {
-    method: 'get', path: '/stats/mailings', tag, role: 'viewer', summary: 'Every mailing with its message counts grouped by status',
+    method: 'get', path: '/stats/mailings', tag, role: 'viewer', summary: 'Mailings with their message counts by status; totals are over every mailing, page_totals over this page',
     query: z.object(PaginationQuery), response: { status: 200, schema: OverviewSchema, description: 'Overview' },
     handler: async ({ query }) => {
-      const rows = await listMailings(db, { cursor: query.cursor, limit: query.limit });
+      const [rows, totals] = await Promise.all([listMailings(db, { cursor: query.cursor, limit: query.limit }), countAllByStatus(db)]);
       const counts = await countByStatusForMailings(db, rows.map((r) => r.id));
-      const totals = emptyCounts();
+      const pageTotals = emptyCounts();
       const items = rows.map((row) => {
         const c = counts.get(row.id)!;
-        addCounts(totals, c);
+        addCounts(pageTotals, c);
         return { mailing: presentMailing(row), total: countTotal(c), counts: c };
       });
-      return { totals, items, next_cursor: toPage(rows, query.limit, (r) => r).next_cursor };
+      return { totals, total: countTotal(totals), page_totals: pageTotals, items, next_cursor: toPage(rows, query.limit, (r) => r).next_cursor };
     },
   });
 
@@ -41,12 +44,11 @@ export function statsRoutes(db: Db, temporal: Client, registry: OpenAPIRegistry)
     handler: async ({ params, query }) => {
       const mailing = await findMailing(db, params.id);
       if (!mailing) throw new NotFoundError(`mailing ${params.id}`);
-      const [counts, progress, messages] = await Promise.all([
-        countByStatus(db, mailing.id),
-        readProgress(db, temporal, mailing),
+      const [live, messages] = await Promise.all([
+        readProgress(progress, mailing),
         listMessages(db, { mailingId: mailing.id, status: query.status as MessageStatus | undefined, cursor: query.cursor, limit: query.limit }),
       ]);
-      return { mailing: presentMailing(mailing), total: countTotal(counts), counts, progress, messages: toPage(messages, query.limit, presentMessage) };
+      return { mailing: presentMailing(mailing), total: live.total, counts: live.counts, progress: live, messages: toPage(messages, query.limit, presentMessage) };
     },
   });
 

@@ -1,7 +1,7 @@
 import { MAILING_STATUSES, MESSAGE_STATUSES, type MailingFilter } from '../../lib/db/database';
 import { isValidSendWindow } from '../../lib/time/window';
 import { z } from '../openapi';
-import { isoDate, page, PaginationQuery } from './common.schemas';
+import { isoDate, page, PaginationQuery, patchBody } from './common.schemas';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)');
 
@@ -25,7 +25,14 @@ export const toMailingFilter = (f: z.infer<typeof FilterSchema>): MailingFilter 
 const text = z.string().min(1, 'must not be empty').max(1600, 'at most 1600 characters');
 
 export const StatusCountsSchema = z
-  .object({ pending: z.number(), sent: z.number(), failed: z.number(), expired: z.number(), cancelled: z.number() })
+  .object({
+    pending: z.number().int(),
+    sent: z.number().int(),
+    failed: z.number().int(),
+    expired: z.number().int(),
+    cancelled: z.number().int(),
+    unknown: z.number().int().openapi({ description: 'Requests that got no usable answer (timeout, lost connection, unreadable 2xx) or were in flight when a worker died: the SMS may have gone out, so they are never resent' }),
+  })
   .openapi('StatusCounts');
 
 export const MailingSchema = z
@@ -58,17 +65,16 @@ export const CreateMailingBody = z
   })
   .openapi('CreateMailing');
 
-export const UpdateMailingBody = z
-  .object({
+export const UpdateMailingBody = patchBody(
+  {
     text: text.optional(),
     starts_at: isoDate('Only before the mailing started').optional(),
     ends_at: isoDate('New end; must be in the future').optional(),
     filter: FilterSchema.optional().openapi({ description: 'Only before the mailing started' }),
     send_window: SendWindowSchema.nullable().optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' })
-  .openapi('UpdateMailing');
+  },
+  'UpdateMailing',
+);
 
 export const MailingListQuery = z.object({ ...PaginationQuery, status: z.enum(MAILING_STATUSES as [string, ...string[]]).optional() });
 export const MailingPage = page(MailingSchema, 'MailingPage');
@@ -115,5 +121,11 @@ export const OverviewItem = z
   .object({ mailing: MailingSchema, total: z.number(), counts: StatusCountsSchema })
   .openapi('MailingOverviewItem');
 export const OverviewSchema = z
-  .object({ totals: StatusCountsSchema, items: z.array(OverviewItem), next_cursor: z.number().nullable() })
+  .object({
+    totals: StatusCountsSchema.openapi({ description: 'Messages of every mailing by status' }),
+    total: z.number().int().openapi({ description: 'Messages of every mailing' }),
+    page_totals: StatusCountsSchema.openapi({ description: 'Messages of the mailings on this page by status' }),
+    items: z.array(OverviewItem),
+    next_cursor: z.number().int().nullable(),
+  })
   .openapi('MailingsOverview');

@@ -3,8 +3,13 @@ import type { CreatedAt, Json, Timestamp, UpdatedAt } from './column-types';
 import type { IntegrationTables } from './integration-tables';
 import type { WebhookTables } from './webhook-tables';
 
-export type MessageStatus = 'pending' | 'sent' | 'failed' | 'expired' | 'cancelled';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'sent', 'failed', 'expired', 'cancelled'];
+/**
+ * unknown: a request reached (or may have reached) the provider but no answer was recorded: a timeout, a connection
+ * lost after the request was written, a garbled 2xx, or a worker that died mid-request. Never resent on its own,
+ * because a provider that does not dedupe by message id would send the SMS twice.
+ */
+export type MessageStatus = 'pending' | 'sent' | 'failed' | 'expired' | 'cancelled' | 'unknown';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'sent', 'failed', 'expired', 'cancelled', 'unknown'];
 /** Messages of one mailing counted by status. */
 export type StatusCounts = Record<MessageStatus, number>;
 
@@ -54,9 +59,18 @@ export interface MessageTable {
   last_error: string | null;
   next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
   locked_until: Timestamp | null;
+  /** Set when a provider request may start; cleared when its answer is recorded (see the 2026-12-03 migration). */
+  sending_since: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   sent_at: Timestamp | null;
+}
+
+/** Messages per (mailing, status), maintained by triggers on messages. */
+export interface MailingMessageCountTable {
+  mailing_id: number;
+  status: MessageStatus;
+  count: ColumnType<number | string, number, number>;
 }
 
 export interface ApiKeyTable {
@@ -74,6 +88,7 @@ export interface Database extends WebhookTables, IntegrationTables {
   clients: ClientTable;
   mailings: MailingTable;
   messages: MessageTable;
+  mailing_message_counts: MailingMessageCountTable;
   api_keys: ApiKeyTable;
 }
 

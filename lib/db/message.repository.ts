@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { emptyCounts } from '../status-counts';
 import type { Executor } from './connect';
-import type { MailingFilter, MessageStatus, StatusCounts } from './database';
+import type { MailingFilter, MailingStatus, MessageStatus, StatusCounts } from './database';
 
 export type { StatusCounts };
 
@@ -10,6 +10,7 @@ export interface ClaimedMessage {
   client_id: number | null;
   phone: string;
   attempts: number;
+  last_error?: string | null;
 }
 
 /** Creates one pending message per matching client; the (mailing, client) unique key makes it idempotent. */
@@ -25,31 +26,35 @@ export async function materializeMessages(db: Executor, mailingId: number, filte
   return Number(result.numAffectedRows ?? 0);
 }
 
+/** Counts by status of one mailing, from the trigger-maintained mailing_message_counts (a handful of rows). */
 export async function countByStatus(db: Executor, mailingId: number): Promise<StatusCounts> {
-  const rows = await db
-    .selectFrom('messages')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('mailing_id', '=', mailingId)
-    .groupBy('status')
-    .execute();
-  const counts = emptyCounts();
-  for (const row of rows) counts[row.status] = Number(row.count);
-  return counts;
+  return (await countByStatusForMailings(db, [mailingId])).get(mailingId)!;
 }
 
-/** Counts for many mailings at once: mailingId -> counts (indexed group by). */
+/** Counts for many mailings at once: mailingId -> counts. */
 export async function countByStatusForMailings(db: Executor, mailingIds: number[]): Promise<Map<number, StatusCounts>> {
   const map = new Map<number, StatusCounts>();
   for (const id of mailingIds) map.set(id, emptyCounts());
   if (mailingIds.length === 0) return map;
   const rows = await db
-    .selectFrom('messages')
-    .select(['mailing_id', 'status', (eb) => eb.fn.countAll<number>().as('count')])
+    .selectFrom('mailing_message_counts')
+    .select(['mailing_id', 'status', 'count'])
     .where('mailing_id', 'in', mailingIds)
-    .groupBy(['mailing_id', 'status'])
     .execute();
-  for (const row of rows) map.get(row.mailing_id)![row.status] = Number(row.count);
+  for (const row of rows) map.get(Number(row.mailing_id))![row.status] = Number(row.count);
   return map;
+}
+
+/** Counts by status over every mailing (status filter optional), from the maintained counts. */
+export async function countAllByStatus(db: Executor, mailingStatus?: MailingStatus): Promise<StatusCounts> {
+  let q = db
+    .selectFrom('mailing_message_counts as c')
+    .select(['c.status', (eb) => eb.fn.sum<string>('c.count').as('count')])
+    .groupBy('c.status');
+  if (mailingStatus) q = q.innerJoin('mailings as m', 'm.id', 'c.mailing_id').where('m.status', '=', mailingStatus);
+  const counts = emptyCounts();
+  for (const row of await q.execute()) counts[row.status] = Number(row.count);
+  return counts;
 }
 
 export async function pendingTimezones(db: Executor, mailingId: number) {
@@ -74,7 +79,8 @@ export async function pendingTimezones(db: Executor, mailingId: number) {
  * Reserves up to `limit` due messages of these zones for leaseMs and counts the attempt. The lease is written as
  * next_attempt_at too: a claimed message is simply not due until its lease runs out (a crashed worker's claims come
  * back by themselves). Each zone is read through the pending (mailing, timezone, next_attempt_at) index, so a claim
- * costs O(limit) however large the mailing is.
+ * costs O(limit) however large the mailing is. Messages that used up their attempts, or whose last request may have
+ * reached the provider (sending_since), are never claimed: settleDueMessages deals with them.
  */
 export async function claimDueMessages(
   db: Executor,
@@ -82,6 +88,7 @@ export async function claimDueMessages(
   timezones: string[],
   limit: number,
   leaseMs: number,
+  maxAttempts: number,
 ): Promise<ClaimedMessage[]> {
   // Zones are read in the order given (callers rotate it, so a short window does not always favour the same zones).
   const result = await sql<ClaimedMessage>`
@@ -90,6 +97,7 @@ export async function claimDueMessages(
       CROSS JOIN LATERAL (
         SELECT id FROM messages
         WHERE mailing_id = ${mailingId} AND status = 'pending' AND timezone = z.tz AND next_attempt_at <= now()
+          AND attempts < ${maxAttempts} AND sending_since IS NULL
         ORDER BY next_attempt_at LIMIT ${limit}
         FOR UPDATE SKIP LOCKED) c
       LIMIT ${limit})
@@ -99,7 +107,53 @@ export async function claimDueMessages(
         attempts = m.attempts + 1, updated_at = now()
     FROM claimable WHERE m.id = claimable.id
     RETURNING m.id, m.client_id, m.phone, m.attempts`.execute(db);
-  return result.rows.map((r) => ({ ...r, id: Number(r.id), client_id: r.client_id === null ? null : Number(r.client_id) }));
+  return result.rows.map(toClaimed);
+}
+
+const toClaimed = (r: ClaimedMessage): ClaimedMessage => ({ ...r, id: Number(r.id), client_id: r.client_id === null ? null : Number(r.client_id) });
+
+export const UNKNOWN_AFTER_CRASH = 'no answer recorded: the request was in flight when its worker stopped';
+
+/**
+ * Due messages of these zones that cannot be claimed any more: those whose request may have reached the provider
+ * before their worker died (sending_since still set when the lease ran out) become 'unknown' here and now; those
+ * that used up their attempts are returned (reserved for leaseMs) for the caller to fail with a message.failed event.
+ */
+export async function settleDueMessages(
+  db: Executor,
+  mailingId: number,
+  timezones: string[],
+  options: { maxAttempts: number; leaseMs: number; providerDedupes: boolean },
+): Promise<{ unknown: number; exhausted: ClaimedMessage[] }> {
+  const { maxAttempts, leaseMs } = options;
+  // A provider that dedupes by id makes a resend harmless: such messages are simply claimable again.
+  const unknown = await sql`
+    UPDATE messages SET sending_since = NULL, locked_until = NULL, updated_at = now(),
+      status = ${options.providerDedupes ? 'pending' : 'unknown'},
+      last_error = ${options.providerDedupes ? sql`last_error` : sql`${UNKNOWN_AFTER_CRASH}`}
+    WHERE mailing_id = ${mailingId} AND status = 'pending' AND timezone = ANY(${timezones}::text[]) AND next_attempt_at <= now()
+      AND sending_since IS NOT NULL`.execute(db);
+  const exhausted = await sql<ClaimedMessage>`
+    UPDATE messages SET locked_until = now() + ${leaseMs} * interval '1 millisecond',
+      next_attempt_at = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+    WHERE id IN (
+      SELECT id FROM messages
+      WHERE mailing_id = ${mailingId} AND status = 'pending' AND timezone = ANY(${timezones}::text[]) AND next_attempt_at <= now()
+        AND attempts >= ${maxAttempts} AND sending_since IS NULL
+      FOR UPDATE SKIP LOCKED)
+    RETURNING id, client_id, phone, attempts, last_error`.execute(db);
+  return { unknown: options.providerDedupes ? 0 : Number(unknown.numAffectedRows ?? 0), exhausted: exhausted.rows.map(toClaimed) };
+}
+
+/** Marks claimed messages as possibly at the provider: set before their requests may start. */
+export async function markInFlight(db: Executor, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('messages')
+    .set({ sending_since: sql<Date>`now()` })
+    .where('id', 'in', ids)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 /** Records provider acceptances in one statement; returns how many were still pending. */
@@ -107,17 +161,27 @@ export async function markSent(db: Executor, ids: number[]): Promise<number> {
   if (ids.length === 0) return 0;
   const r = await db
     .updateTable('messages')
-    .set({ status: 'sent', sent_at: sql<Date>`now()`, locked_until: null, last_error: null, updated_at: sql<Date>`now()` })
+    .set({ status: 'sent', sent_at: sql<Date>`now()`, locked_until: null, sending_since: null, last_error: null, updated_at: sql<Date>`now()` })
     .where('id', 'in', ids)
     .where('status', '=', 'pending')
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
+/** Requests that got no usable answer (timeout, connection lost after sending, garbled 2xx): never resent blindly. */
+export async function markUnknown(db: Executor, outcomes: { id: number; error: string }[]): Promise<number> {
+  if (outcomes.length === 0) return 0;
+  const r = await sql`
+    UPDATE messages m SET status = 'unknown', locked_until = NULL, sending_since = NULL, last_error = o.error, updated_at = now()
+    FROM unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.error)}::text[]) AS o(id, error)
+    WHERE m.id = o.id AND m.status = 'pending'`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
 export async function markFailed(db: Executor, id: number, error: string): Promise<boolean> {
   const r = await db
     .updateTable('messages')
-    .set({ status: 'failed', locked_until: null, last_error: error, updated_at: sql<Date>`now()` })
+    .set({ status: 'failed', locked_until: null, sending_since: null, last_error: error, updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .executeTakeFirst();
@@ -129,6 +193,7 @@ export async function markRetry(db: Executor, id: number, error: string, retryIn
     .updateTable('messages')
     .set({
       locked_until: null,
+      sending_since: null,
       last_error: error,
       next_attempt_at: sql<Date>`now() + ${retryInMs} * interval '1 millisecond'`,
       updated_at: sql<Date>`now()`,
@@ -145,6 +210,7 @@ export async function releaseMessages(db: Executor, ids: number[], refund: boole
     .updateTable('messages')
     .set((eb) => ({
       locked_until: null,
+      sending_since: null,
       next_attempt_at: sql<Date>`now()`,
       attempts: refund ? sql<number>`greatest(${eb.ref('attempts')} - 1, 0)` : eb.ref('attempts'),
       updated_at: sql<Date>`now()`,
@@ -154,25 +220,26 @@ export async function releaseMessages(db: Executor, ids: number[], refund: boole
     .execute();
 }
 
-/** Moves every pending message of a mailing to a final status (expired at ends_at, cancelled on cancel). */
+/**
+ * Moves every pending message of a mailing to a final status (expired at ends_at, cancelled on cancel); one whose
+ * request may have reached the provider (a worker died mid-request) becomes 'unknown' instead.
+ */
 export async function closePending(db: Executor, mailingId: number, status: Extract<MessageStatus, 'expired' | 'cancelled'>): Promise<number> {
-  const r = await db
-    .updateTable('messages')
-    .set({ status, locked_until: null, updated_at: sql<Date>`now()` })
-    .where('mailing_id', '=', mailingId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  const r = await sql`
+    UPDATE messages SET status = CASE WHEN sending_since IS NULL THEN ${status} ELSE 'unknown' END,
+      last_error = CASE WHEN sending_since IS NULL THEN last_error ELSE ${UNKNOWN_AFTER_CRASH} END,
+      locked_until = NULL, sending_since = NULL, updated_at = now()
+    WHERE mailing_id = ${mailingId} AND status = 'pending'`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 export async function cancelPendingForClient(db: Executor, clientId: number): Promise<number> {
-  const r = await db
-    .updateTable('messages')
-    .set({ status: 'cancelled', locked_until: null, last_error: 'client deleted', updated_at: sql<Date>`now()` })
-    .where('client_id', '=', clientId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  const r = await sql`
+    UPDATE messages SET status = CASE WHEN sending_since IS NULL THEN 'cancelled' ELSE 'unknown' END,
+      last_error = CASE WHEN sending_since IS NULL THEN 'client deleted' ELSE ${UNKNOWN_AFTER_CRASH} END,
+      locked_until = NULL, sending_since = NULL, updated_at = now()
+    WHERE client_id = ${clientId} AND status = 'pending'`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 export interface MessageListFilter {

@@ -1,5 +1,6 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { startFakeProvider, type FakeProvider } from '../../fake-provider/fake-provider';
 import { createSmsProvider, type SendOutcome, type SmsProvider } from '../../activities/sms-provider';
 
@@ -14,7 +15,7 @@ const msg = (overrides: Partial<{ id: number; phone: string; text: string }> = {
   ...overrides,
 });
 
-function assertFailure(outcome: SendOutcome, kind: 'transient' | 'rejected' | 'unauthorized', pattern: RegExp): void {
+function assertFailure(outcome: SendOutcome, kind: 'transient' | 'rejected' | 'unauthorized' | 'unknown', pattern: RegExp): void {
   assert.equal(outcome.ok, false, `expected failure, got ${JSON.stringify(outcome)}`);
   if (outcome.ok) return;
   assert.equal(outcome.kind, kind, `outcome: ${JSON.stringify(outcome)}`);
@@ -77,10 +78,10 @@ describe('sms provider client against the fake provider', () => {
     assert.equal(provider.deliveries()[0].text, 'hello');
   });
 
-  test('garbageRate=1: transient garbage answer, but delivered', async () => {
+  test('garbageRate=1: an unreadable 2xx is unknown (it may have been sent), and it was delivered', async () => {
     provider.configure({ garbageRate: 1 });
     const count = 8; // every garbage body in the rotation
-    for (let i = 0; i < count; i++) assertFailure(await client.send(msg()), 'transient', /^garbage answer: /);
+    for (let i = 0; i < count; i++) assertFailure(await client.send(msg()), 'unknown', /^unreadable 200 answer: /);
     assert.equal(provider.stats().delivered, count);
     assert.equal(provider.stats().garbage, count);
   });
@@ -148,7 +149,7 @@ describe('sms provider client against the fake provider', () => {
     const answers = [new Response('slow down', { status: 429 }), new Response('{"code":5,"message":"busy"}', { status: 200 })];
     const c = createSmsProvider({ baseUrl: provider.url, token: TOKEN, timeoutMs: 2_000, fetch: async () => answers.shift()! });
     assertFailure(await c.send(msg()), 'transient', /^HTTP 429/);
-    assertFailure(await c.send(msg()), 'transient', /^garbage answer: .*"code\\":5/);
+    assertFailure(await c.send(msg()), 'transient', /^provider error code 5: /);
   });
 
   test('a token echoed back by the provider is redacted from the error', async () => {
@@ -201,13 +202,13 @@ describe('timeouts and shutdown', () => {
   let provider: FakeProvider;
   afterEach(() => provider.close());
 
-  test('timeoutRate=1: transient timeout, delivered; close() is prompt with a request held', async () => {
+  test('timeoutRate=1: a timeout after the request went out is unknown (it was delivered); close() is prompt with a request held', async () => {
     provider = await startFakeProvider({ knobs: { timeoutRate: 1 } });
     const client = createSmsProvider({ baseUrl: provider.url, token: 't', timeoutMs: 5_000 });
     const started = Date.now();
     const outcome = await client.send(msg(), { timeoutMs: 200 });
     const waited = Date.now() - started;
-    assertFailure(outcome, 'transient', /^timeout after 200 ms$/);
+    assertFailure(outcome, 'unknown', /^no answer within 200 ms$/);
     assert.ok(waited >= 190 && waited < 1_500, `waited ${waited} ms`);
     assert.equal(provider.stats().delivered, 1);
     assert.equal(provider.stats().timeouts, 1);
@@ -223,5 +224,55 @@ describe('timeouts and shutdown', () => {
 
     // After close: connection refused is a transient network error.
     assertFailure(await client.send(msg()), 'transient', /^network error: /);
+  });
+});
+
+describe('what the provider may have got', () => {
+  test('a timeout on a reused keep-alive connection does not send the request again', async () => {
+    const provider = await startFakeProvider({ knobs: { dedupe: false } });
+    try {
+      const client = createSmsProvider({ baseUrl: provider.url, token: 't', timeoutMs: 2_000 });
+      assert.equal((await client.send(msg())).ok, true); // leaves a pooled connection to reuse
+      provider.configure({ timeoutRate: 1 });
+      assertFailure(await client.send(msg(), { timeoutMs: 200 }), 'unknown', /^no answer within 200 ms$/);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(provider.stats().requests, 2, 'the timed-out request reached the provider once');
+      assert.equal(provider.deliveries().length, 2);
+      client.close?.();
+    } finally {
+      await provider.close();
+    }
+  });
+
+  test('a connection closed after the whole request was written is unknown; a refused connection is transient', async () => {
+    // Reads the request, then hangs up without a word: the provider may have acted on it.
+    const server = net.createServer((socket) => socket.once('data', () => setTimeout(() => socket.destroy(), 20)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const client = createSmsProvider({ baseUrl: `http://127.0.0.1:${port}`, token: 't', timeoutMs: 2_000 });
+      assertFailure(await client.send(msg()), 'unknown', /^network error after the request was sent: /);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const refused = createSmsProvider({ baseUrl: `http://127.0.0.1:${port}`, token: 't', timeoutMs: 2_000 });
+    assertFailure(await refused.send(msg()), 'transient', /^network error: .*ECONNREFUSED/);
+  });
+
+  test('dedupe: false makes every accepted request an SMS, so duplicates show', async () => {
+    const provider = await startFakeProvider({ knobs: { dedupe: false } });
+    try {
+      const client = createSmsProvider({ baseUrl: provider.url, token: 't', timeoutMs: 2_000 });
+      const m = msg();
+      assert.equal((await client.send(m)).ok, true);
+      assert.equal((await client.send(m)).ok, true);
+      assert.equal(provider.deliveries().length, 2);
+      assert.equal(provider.deliveriesByPhone().get(Number(m.phone))?.length, 2);
+      provider.configure({ dedupe: true });
+      assert.equal((await client.send(m)).ok, true);
+      assert.equal(provider.deliveries().length, 2, 'with dedupe on, a known id is not delivered again');
+    } finally {
+      await provider.close();
+    }
   });
 });

@@ -69,7 +69,7 @@ describe('mailing workflow (time-skipping)', () => {
     const result = await handle.result(); // time skips the 24 h timer
     await keepHistory('future-start', handle);
     assert.equal(result.outcome, 'completed');
-    assert.deepEqual(result.counts, { pending: 0, sent: 12, failed: 0, expired: 0, cancelled: 0 });
+    assert.deepEqual(result.counts, { pending: 0, sent: 12, failed: 0, expired: 0, cancelled: 0, unknown: 0 });
     const delivered = provider.deliveries().map((d) => String(d.phone)).sort();
     assert.deepEqual(delivered, matching.map((c) => c.phone).sort());
     assert.equal((await findMailing(tdb.db, mailing.id))?.status, 'completed');
@@ -94,8 +94,11 @@ describe('mailing workflow (time-skipping)', () => {
     const deliveries = provider.deliveries();
     const late = deliveries.filter((d) => d.at + clockOffset >= endsAt);
     assert.deepEqual(late, [], 'no request reached the provider at or after ends_at');
-    // Requests in flight at the cutoff were aborted: at most one per concurrent slot is unaccounted for.
-    assert.ok(deliveries.length - counts.sent <= config.SEND_CONCURRENCY);
+    // No request is started unless its timeout ends before ends_at, and those in flight run to their answer: every
+    // SMS the provider got is recorded as sent.
+    assert.equal(deliveries.length, counts.sent);
+    const lastStart = Math.max(...deliveries.map((d) => d.at + clockOffset));
+    assert.ok(lastStart <= endsAt - config.PROVIDER_TIMEOUT_MS + 50, 'the last request started a provider timeout before ends_at');
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(provider.deliveries().length, deliveries.length, 'nothing sent after the workflow finished');
   });
@@ -127,7 +130,7 @@ describe('mailing workflow (time-skipping)', () => {
     assert.equal(between.counts.sent, 3);
 
     const result = await handle.result();
-    assert.deepEqual(result.counts, { pending: 0, sent: 6, failed: 0, expired: 0, cancelled: 0 });
+    assert.deepEqual(result.counts, { pending: 0, sent: 6, failed: 0, expired: 0, cancelled: 0, unknown: 0 });
     await keepHistory('timezone-windows', handle);
   });
 
@@ -151,7 +154,7 @@ describe('mailing workflow (time-skipping)', () => {
     assert.ok(provider.stats().requests > 0, 'it did try during the window');
     provider.configure({ down: false });
     const result = await handle.result();
-    assert.deepEqual(result.counts, { pending: 0, sent: 3, failed: 0, expired: 0, cancelled: 0 });
+    assert.deepEqual(result.counts, { pending: 0, sent: 3, failed: 0, expired: 0, cancelled: 0, unknown: 0 });
   });
 
   test('a window that never opens before ends_at expires its messages', async () => {
@@ -164,7 +167,7 @@ describe('mailing workflow (time-skipping)', () => {
       sendWindow: { from: '22:00', to: '06:00' }, // crosses midnight, never inside 12:00-20:00
     });
     const result = await (await start(mailing)).result();
-    assert.deepEqual(result.counts, { pending: 0, sent: 0, failed: 0, expired: 2, cancelled: 0 });
+    assert.deepEqual(result.counts, { pending: 0, sent: 0, failed: 0, expired: 2, cancelled: 0, unknown: 0 });
     assert.equal(provider.deliveries().length, 0);
   });
 
@@ -188,8 +191,21 @@ describe('mailing workflow (time-skipping)', () => {
     assert.equal(provider.deliveries().length, settled, 'nothing delivered after the cancel settled');
   });
 
+  test('a provider failing every request: each message is tried exactly SEND_MAX_ATTEMPTS times, then failed', async () => {
+    await insertClients(tdb.db, 3);
+    provider.configure({ errorRate: 1 });
+    const now = await serverNow();
+    const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - 1000), endsAt: new Date(now + hours(6)) });
+    const result = await (await start(mailing)).result();
+    assert.deepEqual(result.counts, { pending: 0, sent: 0, failed: 3, expired: 0, cancelled: 0, unknown: 0 });
+    const messages = await tdb.db.selectFrom('messages').select(['attempts', 'last_error']).where('mailing_id', '=', mailing.id).execute();
+    assert.deepEqual(messages.map((m) => m.attempts), [config.SEND_MAX_ATTEMPTS, config.SEND_MAX_ATTEMPTS, config.SEND_MAX_ATTEMPTS]);
+    assert.ok(messages.every((m) => /HTTP 500/.test(m.last_error ?? '')));
+    assert.equal(provider.stats().requests, 3 * config.SEND_MAX_ATTEMPTS, 'never more requests than attempts allowed');
+  });
+
   test('pause stops sending until resume; the mailing then completes', async () => {
-    await insertClients(tdb.db, 30);
+    await insertClients(tdb.db, 80);
     provider.configure({ latencyMs: 100 });
     const now = await serverNow();
     const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - 1000), endsAt: new Date(now + hours(2)) });
@@ -202,12 +218,14 @@ describe('mailing workflow (time-skipping)', () => {
     const frozen = provider.deliveries().length;
     await new Promise((r) => setTimeout(r, 1_000));
     assert.equal(provider.deliveries().length, frozen, 'no sends while paused');
-    assert.ok(frozen < 30);
+    assert.ok(frozen < 80);
+    // Requests in flight at the pause ran to their answers: everything the provider got is recorded as sent.
+    assert.equal((await countByStatus(tdb.db, mailing.id)).sent, frozen);
     await resumeMailingWorkflow(env.client, mailing.id);
     const result = await handle.result();
     await keepHistory('pause-resume', handle);
-    assert.deepEqual(result.counts, { pending: 0, sent: 30, failed: 0, expired: 0, cancelled: 0 });
-    assert.equal(provider.deliveries().length, 30);
+    assert.deepEqual(result.counts, { pending: 0, sent: 80, failed: 0, expired: 0, cancelled: 0, unknown: 0 });
+    assert.equal(provider.deliveries().length, 80);
   });
 });
 
@@ -245,7 +263,7 @@ describe('mailing workflow: bounded histories and replay', () => {
     const result = (await handle.result()) as MailingResult;
     assert.ok(result.runs >= 2, `continued as new (${result.runs} runs)`);
     assert.equal(result.total, 40, 'total carried across runs');
-    assert.deepEqual(result.counts, { pending: 0, sent: 40, failed: 0, expired: 0, cancelled: 0 });
+    assert.deepEqual(result.counts, { pending: 0, sent: 40, failed: 0, expired: 0, cancelled: 0, unknown: 0 });
     const byPhone = provider.deliveriesByPhone();
     assert.deepEqual([...byPhone.keys()].map(String).sort(), clients.map((c) => c.phone).sort());
     assert.ok([...byPhone.values()].every((d) => d.length === 1));
