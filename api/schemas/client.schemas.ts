@@ -1,11 +1,10 @@
-import { isValidTimeZone } from '../../lib/time/window';
 import { z } from '../openapi';
-import { page, PaginationQuery, patchBody } from './common.schemas';
+import { page, PaginationQuery, patchBody, timeZone } from './common.schemas';
 
 const phone = z.string().regex(/^7\d{10}$/, 'must be 7XXXXXXXXXX (11 digits starting with 7)').openapi({ example: '79001234567' });
 const operatorCode = z.string().regex(/^\d{3}$/, 'must be 3 digits').openapi({ example: '900' });
 const tag = z.string().max(64, 'at most 64 characters').openapi({ example: 'vip' });
-const timezone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Moscow').openapi({ example: 'Europe/Moscow' });
+const timezone = timeZone();
 
 export const ClientSchema = z
   .object({

@@ -1,3 +1,4 @@
+import { isKnownTimeZone, TIME_ZONES } from '../../lib/time/zones';
 import { z } from '../openapi';
 
 /** Ids are bigserial columns, but the API carries them as JSON numbers: the safe-integer range is the real limit. */
@@ -79,3 +80,11 @@ export function patchBody<T extends z.ZodRawShape>(shape: T, name: string, descr
     })
     .openapi(name, { minProperties: 1, ...(description ? { description } : {}) });
 }
+
+/** An IANA time zone name, exactly as listed (the OpenAPI component TimeZone enumerates them). */
+export const timeZone = () =>
+  z
+    .string()
+    .max(64, 'must be an IANA time zone such as Europe/Moscow')
+    .refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Moscow')
+    .openapi('TimeZone', { type: 'string', enum: [...TIME_ZONES], example: 'Europe/Moscow' });

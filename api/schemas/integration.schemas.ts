@@ -1,8 +1,7 @@
 import { RUN_STATUSES } from '../../lib/db/integration-tables';
 import { HOST_PATTERN } from '../../lib/integrations/allowed-hosts';
-import { isValidTimeZone } from '../../lib/time/window';
 import { z } from '../openapi';
-import { isoDate, page, PaginationQuery, patchBody } from './common.schemas';
+import { isoDate, page, PaginationQuery, patchBody, timeZone } from './common.schemas';
 
 const pluginId = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a plugin id such as github-issues');
 const jsonObject = (description: string) => z.record(z.string(), z.unknown()).openapi({ description });
@@ -95,7 +94,7 @@ export const ScheduleSchema = z
       .object({
         kind: z.literal('cron'),
         cron: z.string().max(100).regex(CRON, 'must be a 5-field cron expression, e.g. "0 */6 * * *"'),
-        timezone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Moscow').default('UTC'),
+        timezone: timeZone().default('UTC'),
       })
       .strict(),
   ])

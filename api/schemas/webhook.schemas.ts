@@ -10,7 +10,7 @@ import {
   RESERVED_HEADERS,
 } from '../../lib/webhooks/custom-headers';
 import { EVENT_TYPE_PATTERN } from '../../lib/webhooks/event-catalogue';
-import { isValidSecret } from '../../lib/webhooks/signing';
+import { isValidSecret, SECRET_PATTERN } from '../../lib/webhooks/signing';
 import { z } from '../openapi';
 import { decimalInteger, isoDate, MAX_ID, page, PaginationQuery } from './common.schemas';
 
@@ -79,7 +79,7 @@ const endpointFields = {
   enabled: z.boolean().default(true),
 };
 
-const secret = z.string().refine(isValidSecret, 'must be whsec_ followed by base64 of 24 to 64 bytes');
+const secret = z.string().refine(isValidSecret, 'must be whsec_ followed by base64 of 24 to 64 bytes').openapi({ pattern: SECRET_PATTERN });
 
 export const CreateEndpointBody = z
   .object({ ...endpointFields, secret: secret.optional().openapi({ description: 'Your own signing secret; generated when absent' }) })
@@ -97,8 +97,8 @@ export const UpdateEndpointBody = z
     enabled: z.boolean().optional().openapi({ description: 'true re-enables a disabled endpoint and resets its failure streak' }),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
-  .openapi('UpdateWebhookEndpoint');
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change', when: (payload) => payload.issues.length === 0 })
+  .openapi('UpdateWebhookEndpoint', { minProperties: 1 });
 
 export const EndpointSchema = z
   .object({
