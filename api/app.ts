@@ -13,6 +13,7 @@ import { methodNotAllowed } from './method-not-allowed';
 import { createRateLimits, type RateLimitSettings } from './rate-limit';
 import { requestLog } from './request-log';
 import { securityHeaders } from './security-headers';
+import { consoleRoutes } from './console-static';
 import { createRegistry, generateDocument } from './openapi';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { clientRoutes } from './routes/clients.routes';
@@ -91,6 +92,8 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  app.use('/console', consoleRoutes());
+  app.locals.openapi = document; // for scripts/generate-client.ts
   app.use('/api/v1', v1);
   app.use(notFoundRoute);
   app.use(errorHandler());

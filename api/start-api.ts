@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/connect';
@@ -18,10 +19,9 @@ import { integrationOptionsFromConfig } from '../lib/temporal/integration-workfl
 import { createApp } from './app';
 import { rateLimitSettingsFromConfig } from './rate-limit';
 
-/** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
-export async function startApiServer(deps: { config: Config; db: Db; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
-  const { config, db, logger } = deps;
-  const temporal = await connectTemporal(config);
+/** The app and the options it was built with, from the config: everything but listening. */
+export function createAppFromConfig(deps: { config: Config; db: Db; logger: Logger; temporal: Client }) {
+  const { config, db, logger, temporal } = deps;
   const workflow = {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     settings: sendSettingsFromConfig(config),
@@ -30,7 +30,7 @@ export async function startApiServer(deps: { config: Config; db: Db; logger: Log
   const options = webhookOptionsFromConfig(config);
   const webhooks = {
     options,
-    events: createEventPublisher({ db, client: temporal.client, options, logger }),
+    events: createEventPublisher({ db, client: temporal, options, logger }),
     secretBox: new SecretBox(requireSetting(config, 'ENCRYPTION_KEY')),
     urlPolicy: { allowlist: parseAllowlist(config.WEBHOOK_ALLOWLIST), httpsOnly: config.WEBHOOK_HTTPS_ONLY },
   };
@@ -41,9 +41,17 @@ export async function startApiServer(deps: { config: Config; db: Db; logger: Log
     options: integrationOptionsFromConfig(config),
   };
   const app = createApp({
-    db, temporal: temporal.client, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations,
+    db, temporal, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations,
     rateLimits: rateLimitSettingsFromConfig(config), trustProxy: config.TRUST_PROXY,
   });
+  return { app, workflow, webhooks };
+}
+
+/** Connects to Temporal once, builds the app and listens; close() stops HTTP, then the Temporal connection. */
+export async function startApiServer(deps: { config: Config; db: Db; logger: Logger }): Promise<{ url: string; close(): Promise<void> }> {
+  const { config, db, logger } = deps;
+  const temporal = await connectTemporal(config);
+  const { app, workflow, webhooks } = createAppFromConfig({ config, db, logger, temporal: temporal.client });
   // A mailing committed just before a crash may have no workflow yet: start those (existing ones are left alone).
   await ensureMailingWorkflows(db, temporal.client, workflow).then(
     (ids) => ids.length > 0 && logger.warn({ mailingIds: ids }, 'started missing mailing workflows'),
