@@ -1,0 +1,11 @@
+// The English dictionary: every user-facing string of the console, one file per domain.
+import { apiKeys } from './apiKeys';
+import { clients } from './clients';
+import { common } from './common';
+import { integrations } from './integrations';
+import { mailings } from './mailings';
+import { overview } from './overview';
+import { webhooks } from './webhooks';
+
+export const en = { common, overview, clients, mailings, webhooks, integrations, apiKeys };
+export type Dictionary = typeof en;

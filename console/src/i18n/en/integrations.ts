@@ -1,0 +1,4 @@
+// English strings of the integrations pages (ru/integrations.ts mirrors the keys).
+export const integrations = {
+  title: 'Integrations',
+};
