@@ -1,5 +1,14 @@
 # One image for the api, worker, migrate and fake-provider services of docker-compose.yml (the command differs).
-# TypeScript runs through tsx, as in development: there is no build step.
+# TypeScript runs through tsx, as in development; only the console (a static single-page app) is built, in its own
+# stage, and copied in.
+FROM node:20-bookworm-slim AS console
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY client ./client
+COPY console ./console
+RUN npm run console:build
+
 FROM node:20-bookworm-slim
 
 WORKDIR /app
@@ -10,7 +19,9 @@ ENV NODE_ENV=production \
 # Dependencies first, so source edits do not reinstall them. tsx is a runtime dependency; typescript and @types are not
 # needed to run. Install scripts (esbuild, @swc/core) only verify their prebuilt platform binaries.
 COPY package.json package-lock.json ./
+COPY scripts/prepare.mjs ./scripts/prepare.mjs
 RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=console /build/console/dist ./console/dist
 
 # Only the sources (node_modules, .venv and data/ from the build context must not end up in the image).
 COPY tsconfig.json ./
