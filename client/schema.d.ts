@@ -4132,7 +4132,83 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The endpoint's latest recovery: its workflow's status, window, deliveries restarted and failed ones left */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The latest recovery */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookRecovery"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Deliver again every failed delivery of this endpoint created since a date (a background workflow) */
         post: {
@@ -5869,6 +5945,22 @@ export interface components {
         };
         WebhookEventWithDeliveries: components["schemas"]["WebhookEvent"] & {
             deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        WebhookRecovery: {
+            closed_at: string | null;
+            /** @description Deliveries of the window still failed now: falls while the recovery runs (null when the window is unknown) */
+            failed_remaining: number | null;
+            /** @description Deliveries restarted, once the recovery completed */
+            restarted: number | null;
+            since: string | null;
+            started_at: string;
+            /**
+             * @description Temporal's status of the latest run
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed" | "cancelled" | "terminated" | "timed_out" | "continued_as_new" | "unknown";
+            until: string | null;
+            workflow_id: string;
         };
         WebhookRecoveryStarted: {
             since: string;

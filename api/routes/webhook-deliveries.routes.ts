@@ -1,10 +1,10 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { Router } from 'express';
-import { findDelivery, findDeliveryHandle, listAttempts, listDeliveries, markDispatched, setDeliveryStatus } from '../../lib/db/webhook-delivery.repository';
+import { countFailedDeliveries, findDelivery, findDeliveryHandle, listAttempts, listDeliveries, markDispatched, setDeliveryStatus } from '../../lib/db/webhook-delivery.repository';
 import { recordEvent } from '../../lib/db/webhook-event.repository';
 import { webhookStats } from '../../lib/db/webhook-stats.repository';
-import { executeDeliveryWorkflow, startRecoverWorkflow } from '../../lib/temporal/webhook-workflows';
+import { describeRecovery, executeDeliveryWorkflow, startRecoverWorkflow } from '../../lib/temporal/webhook-workflows';
 import { restartDelivery } from '../../lib/webhooks/restart';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { defineRoute } from '../route';
@@ -18,6 +18,7 @@ import {
   DeliverySchema,
   RecoverBody,
   RecoverStartedSchema,
+  RecoverySchema,
   StatsQuery,
   TestEndpointBody,
   TestResultSchema,
@@ -127,6 +128,32 @@ export function webhookDeliveryRoutes(deps: WebhookRouteDeps, registry: OpenAPIR
       );
       if (workflowId === null) throw new ConflictError(`a recovery of endpoint ${params.id} is already running`);
       return { workflow_id: workflowId, since: input.since, until: input.until };
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/webhooks/endpoints/:id/recover', tag, role: 'viewer',
+    summary: "The endpoint's latest recovery: its workflow's status, window, deliveries restarted and failed ones left",
+    params: IdParams, response: { status: 200, schema: RecoverySchema, description: 'The latest recovery' }, errors: [404, 503],
+    handler: async ({ params }) => {
+      await loadEndpoint(db, params.id);
+      const run = await withTemporal('recovery status', () => describeRecovery(temporal, params.id));
+      if (!run) throw new NotFoundError(`recovery of webhook endpoint ${params.id}`);
+      const failedRemaining =
+        run.since !== null && run.until !== null
+          ? await countFailedDeliveries(db, { endpointId: params.id, since: new Date(run.since), until: new Date(run.until) })
+          : null;
+      const statuses = RecoverySchema.shape.status.options as readonly string[];
+      return {
+        workflow_id: run.workflowId,
+        status: (statuses.includes(run.status) ? run.status : 'unknown') as (typeof RecoverySchema.shape.status.options)[number],
+        since: run.since,
+        until: run.until,
+        started_at: run.startedAt.toISOString(),
+        closed_at: run.closedAt ? run.closedAt.toISOString() : null,
+        restarted: run.restarted,
+        failed_remaining: failedRemaining,
+      };
     },
   });
 

@@ -281,6 +281,25 @@ export const RecoverBody = z
   .openapi('RecoverWebhookDeliveries');
 export const RecoverStartedSchema = z.object({ workflow_id: z.string(), since: z.string(), until: z.string() }).openapi('WebhookRecoveryStarted');
 
+export const RecoverySchema = z
+  .object({
+    workflow_id: z.string(),
+    status: z
+      .enum(['running', 'completed', 'failed', 'cancelled', 'terminated', 'timed_out', 'continued_as_new', 'unknown'])
+      .openapi({ description: "Temporal's status of the latest run" }),
+    since: z.string().nullable(),
+    until: z.string().nullable(),
+    started_at: z.string(),
+    closed_at: z.string().nullable(),
+    restarted: z.number().int().nullable().openapi({ description: 'Deliveries restarted, once the recovery completed' }),
+    failed_remaining: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Deliveries of the window still failed now: falls while the recovery runs (null when the window is unknown)' }),
+  })
+  .openapi('WebhookRecovery');
+
 export const StatsQuery = z.object({ since: isoDate('Attempt figures from this time (default: all)').optional() });
 export const WebhookStatsSchema = z
   .object({

@@ -167,6 +167,19 @@ export async function failedDeliveriesSince(
     .execute();
 }
 
+/** How many deliveries of an endpoint created in [since, until) are failed now (what a recovery has left to restart). */
+export async function countFailedDeliveries(db: Executor, f: { endpointId: number; since: Date; until: Date }): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('endpoint_id', '=', f.endpointId)
+    .where('status', '=', 'failed')
+    .where('created_at', '>=', f.since)
+    .where('created_at', '<', f.until)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** The attempt already logged under this number (an activity retried after its write), if any. */
 export async function findAttempt(db: Executor, deliveryId: number, attempt: number): Promise<WebhookAttemptRow | undefined> {
   return db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).where('attempt', '=', attempt).executeTakeFirst();

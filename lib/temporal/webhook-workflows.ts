@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/common';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
@@ -103,6 +104,49 @@ export async function startRecoverWorkflow(client: Client, options: WebhookWorkf
       : {}),
   });
   return handle.workflowId;
+}
+
+/** The latest recovery of an endpoint as Temporal keeps it (null when none ran or Temporal no longer keeps it). */
+export interface RecoveryDescription {
+  workflowId: string;
+  /** Temporal's status, lower case: running, completed, failed, cancelled, terminated, timed_out. */
+  status: string;
+  since: string | null;
+  until: string | null;
+  startedAt: Date;
+  closedAt: Date | null;
+  /** Deliveries restarted, once the run completed. */
+  restarted: number | null;
+}
+
+/** Describes the endpoint's recovery workflow (the latest run); Temporal being down throws. */
+export async function describeRecovery(client: Client, endpointId: number): Promise<RecoveryDescription | null> {
+  const handle = client.workflow.getHandle(recoverWorkflowId(endpointId));
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+  const status = description.status.name.toLowerCase();
+  const memo = description.memo ?? {};
+  const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  let restarted: number | null = null;
+  if (status === 'completed') {
+    const result: unknown = await handle.result();
+    const n = (result as { restarted?: unknown } | null)?.restarted;
+    restarted = typeof n === 'number' ? n : null;
+  }
+  return {
+    workflowId: description.workflowId,
+    status,
+    since: text(memo.since),
+    until: text(memo.until),
+    startedAt: description.startTime,
+    closedAt: description.closeTime ?? null,
+    restarted,
+  };
 }
 
 /** Creates (or brings up to date) the dispatch-sweep and retention Schedules. Called at worker boot. */

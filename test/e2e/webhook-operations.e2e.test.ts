@@ -46,6 +46,18 @@ describe('webhook operations end to end', () => {
     const recover = await s.http('POST', `/api/v1/webhooks/endpoints/${endpoint.id}/recover`, { since });
     assert.equal(recover.status, 202, JSON.stringify(recover.body));
     assert.equal(recover.body.workflow_id, `webhook-recover-${endpoint.id}`);
+    // The recovery's progress: Temporal's status of its workflow, its window, what it restarted and what is left.
+    await waitFor(async () => (await s.http('GET', `/api/v1/webhooks/endpoints/${endpoint.id}/recover`)).body.status === 'completed', 30_000, 'recovery completed');
+    const progress = (await s.http('GET', `/api/v1/webhooks/endpoints/${endpoint.id}/recover`)).body;
+    assert.deepEqual(
+      { workflow_id: progress.workflow_id, since: progress.since, restarted: progress.restarted, failed_remaining: progress.failed_remaining },
+      { workflow_id: `webhook-recover-${endpoint.id}`, since: recover.body.since, restarted: 1, failed_remaining: 0 },
+    );
+    assert.equal(progress.until, recover.body.until);
+    assert.ok(Date.parse(progress.closed_at) >= Date.parse(progress.started_at));
+    const none = await s.http('GET', `/api/v1/webhooks/endpoints/${ops.id}/recover`);
+    assert.equal(none.status, 404, 'no recovery of that endpoint ran');
+    assert.equal((await s.http('GET', '/api/v1/webhooks/endpoints/999999/recover')).status, 404);
     const recovered = await waitDelivery(s, event.id, endpoint.id, 'succeeded');
     assert.equal(recovered.attempts, 2);
     const attempts = (await s.http('GET', `/api/v1/webhooks/endpoints/${endpoint.id}/attempts`)).body.items;
