@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { presentCredentialType, presentProvider } from '../../api/integration-presenters';
 import { loadPlugins } from '../../lib/integrations/registry';
-import { changedFrom, placeProblemErrors, prepareSchema, pruneForSubmit, rendersField, secretUiSchema, stableStringify, withoutRequired } from '../../console/src/lib/schema-form';
+import { changedFrom, discriminatorUiSchema, placeProblemErrors, prepareSchema, pruneForSubmit, rendersField, secretUiSchema, stableStringify, withoutRequired } from '../../console/src/lib/schema-form';
 import { createSchemaValidator, describeIssueInEnglish, issuesToErrorSchema, schemaIssues } from '../../console/src/lib/schema-validator';
 
 // The schemas the console gets from GET /providers and GET /credential-types, as the API makes them.
@@ -24,6 +24,7 @@ describe('schemas made ready for rjsf', () => {
     const since = (httpJson.properties as Record<string, { properties: Record<string, { default?: unknown; description?: string }> }>).since;
     assert.equal('default' in since.properties.format, false, 'since.format default moved out: rjsf would otherwise make a since the user never asked for');
     assert.match(since.properties.format.description ?? '', /Default: iso\./);
+    assert.deepEqual(discriminatorUiSchema(httpJson), { pagination: { type: { 'ui:widget': 'hidden' } } }, 'the option picker sets pagination.type');
     // A default at the top level stays (rjsf shows it filled in).
     assert.equal((httpJson.properties as Record<string, { default?: unknown }>).id_field.default, 'id');
   });

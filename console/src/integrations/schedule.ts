@@ -4,7 +4,8 @@
 // functions: unit-tested in test/unit/console-integrations-schedule.test.ts.
 import { localInputToIso } from '../lib/format';
 
-export type Schedule = { kind: 'interval'; every_seconds: number } | { kind: 'cron'; cron: string; timezone: string };
+/** As the API has it (its time zone is one of the API's names; UTC when left out). */
+export type Schedule = { kind: 'interval'; every_seconds: number } | { kind: 'cron'; cron: string; timezone?: string };
 
 export const INTERVAL_UNITS = { seconds: 1, minutes: 60, hours: 3_600, days: 86_400 } as const;
 export type IntervalUnit = keyof typeof INTERVAL_UNITS;
@@ -148,5 +149,33 @@ export function nextCronRuns(expression: string, timeZone: string, now: Date, co
 
 /** The next runs of a schedule as the editor has it (null: the cron does not parse, so no preview). */
 export function previewRuns(schedule: Schedule, now: Date, count = 5): Date[] | null {
-  return schedule.kind === 'interval' ? nextIntervalRuns(schedule.every_seconds, now, count) : nextCronRuns(schedule.cron, schedule.timezone, now, count);
+  return schedule.kind === 'interval' ? nextIntervalRuns(schedule.every_seconds, now, count) : nextCronRuns(schedule.cron, schedule.timezone ?? 'UTC', now, count);
+}
+
+// --- the editor's state
+
+export interface ScheduleDraft {
+  kind: 'interval' | 'cron';
+  amount: string;
+  unit: IntervalUnit;
+  cron: string;
+  timezone: string;
+}
+
+export function draftFromSchedule(schedule: Schedule | undefined, viewerZone: string): ScheduleDraft {
+  if (!schedule) return { kind: 'interval', amount: '1', unit: 'hours', cron: '0 */6 * * *', timezone: viewerZone };
+  if (schedule.kind === 'interval') {
+    const { amount, unit } = splitInterval(schedule.every_seconds);
+    return { kind: 'interval', amount: String(amount), unit, cron: '0 */6 * * *', timezone: viewerZone };
+  }
+  return { kind: 'cron', amount: '1', unit: 'hours', cron: schedule.cron, timezone: schedule.timezone ?? 'UTC' };
+}
+
+/** The draft as the API takes it (an amount that is not a number goes as 0, for the API to name body.schedule.every_seconds). */
+export function scheduleFromDraft(draft: ScheduleDraft): Schedule {
+  if (draft.kind === 'interval') {
+    const seconds = intervalSeconds(draft.amount, draft.unit);
+    return { kind: 'interval', every_seconds: Number.isNaN(seconds) ? 0 : seconds };
+  }
+  return { kind: 'cron', cron: draft.cron.trim(), timezone: draft.timezone.trim() };
 }

@@ -97,6 +97,30 @@ export function prepareSchema(schema: Record<string, unknown>, defaultWord: (val
   return walk(schema) as RJSFSchema;
 }
 
+/**
+ * uiSchema hiding the discriminator of each oneOf (http-json's pagination.type): the option picker above it already
+ * sets it, and rjsf would otherwise show it as an editable text box.
+ */
+export function discriminatorUiSchema(schema: RJSFSchema): UiSchema {
+  const walk = (node: Obj): UiSchema => {
+    const ui: UiSchema = {};
+    const options = Array.isArray(node.oneOf) ? node.oneOf : Array.isArray(node.anyOf) ? node.anyOf : [];
+    for (const option of options) {
+      const d = discriminator(option);
+      if (d) ui[d[0]] = { 'ui:widget': 'hidden' };
+    }
+    if (isObj(node.properties)) {
+      for (const [key, prop] of Object.entries(node.properties)) {
+        if (!isObj(prop)) continue;
+        const inner = walk(prop);
+        if (Object.keys(inner).length > 0) ui[key] = inner;
+      }
+    }
+    return ui;
+  };
+  return walk(schema as Obj);
+}
+
 /** uiSchema for write-only fields: every string is a password input the browser does not autofill. */
 export function secretUiSchema(schema: RJSFSchema, placeholder?: string): UiSchema {
   const ui: UiSchema = {};

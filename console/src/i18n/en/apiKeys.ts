@@ -1,4 +1,25 @@
 // English strings of the apiKeys pages (ru/apiKeys.ts mirrors the keys).
 export const apiKeys = {
   title: 'API keys',
+  intro: 'Keys for programs and for signing in to this console. A key is shown once when it is made; Relay keeps only its hash.',
+  adminsOnly: 'Only admins manage API keys. Your role ({{role}}) cannot see them.',
+  new: 'New API key',
+  nameHint: 'Who or what uses it, e.g. “billing export” or “Anna (support)”.',
+  roleHint: {
+    viewer: 'Reads everything, changes nothing.',
+    operator: 'Reads and changes clients, mailings, webhooks and integrations.',
+    admin: 'Everything, including API keys.',
+  },
+  created: 'Key “{{name}}” ({{role}}) created',
+  onceWarning: 'Copy this key now and keep it somewhere safe: it will not be shown again.',
+  theKey: 'The new API key',
+  copy: 'Copy key',
+  done: 'I have copied it',
+  revoke: 'Revoke',
+  revoked: 'Key “{{name}}” revoked: requests and console sessions with it are refused from now on.',
+  showRevoked: 'Show revoked keys',
+  neverUsed: 'never',
+  empty: 'No keys to show.',
+  field: { name: 'Name', role: 'Role', prefix: 'Starts with', created: 'Created', lastUsed: 'Last used', state: 'State', actions: 'Actions' },
+  state: { active: 'active', revoked: 'revoked' },
 };
