@@ -1,5 +1,6 @@
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { NavLink, Outlet } from 'react-router-dom';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LANGUAGES } from '../lib/language';
 import { viewerTimeZone } from '../lib/format';
 import { useSession } from '../session';
@@ -9,6 +10,9 @@ export function Layout() {
   const { t, i18n } = useTranslation();
   const { session, can, signOut } = useSession();
   const principal = session?.principal;
+  const [menuOpen, setMenuOpen] = useState(false);
+  const location = useLocation();
+  useEffect(() => setMenuOpen(false), [location.pathname]);
   const links: [string, string, boolean][] = [
     ['/', t('common.nav.overview'), true],
     ['/clients', t('common.nav.clients'), true],
@@ -24,9 +28,10 @@ export function Layout() {
           Skip to content
         </a>
         <strong className="brand">{t('common.appName')}</strong>
-        <details className="menu">
-          <summary>{t('common.nav.menu')}</summary>
-          <nav aria-label={t('common.nav.menu')}>
+        <button type="button" className="menu-toggle outline" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>
+          {t('common.nav.menu')}
+        </button>
+        <nav id="main-nav" className={menuOpen ? 'menu open' : 'menu'} aria-label={t('common.nav.menu')}>
             <ul>
               {links
                 .filter(([, , shown]) => shown)
@@ -50,8 +55,7 @@ export function Layout() {
                 </a>
               </li>
             </ul>
-          </nav>
-        </details>
+        </nav>
         <div className="who">
           <label className="language">
             <span className="visually-hidden">{t('common.language.label')}</span>
