@@ -70,7 +70,7 @@ export function AttemptTable({
         id: 'response',
         cell: ({ row }) => {
           const a = row.original;
-          const preview = bodyPreview(a.response_body ?? a.error, 40);
+          const preview = bodyPreview(a.response_body ?? a.error, 28);
           return (
             <span className="attempt-response">
               <code title={preview}>{preview}</code>
@@ -130,7 +130,7 @@ export function AttemptDetail({ attempt, onClose }: { attempt: Attempt; onClose?
         {attempt.response_body || t('webhooks.test.noBody')}
       </pre>
       {onClose && (
-        <button type="button" className="outline secondary" onClick={onClose}>
+        <button type="button" className="outline secondary small" onClick={onClose}>
           {t('webhooks.attempts.close')}
         </button>
       )}

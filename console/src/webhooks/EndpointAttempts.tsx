@@ -5,7 +5,7 @@ import { CursorPager } from '../components/DataTable';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { usePagedList } from '../lib/use-paged-list';
 import { AttemptTable } from './AttemptTable';
-import { useEventTypes } from './shared';
+import { SelectField, useEventTypes } from './shared';
 import { attemptQuery, NO_ATTEMPT_FILTERS, type AttemptFilterForm } from './webhook-views';
 
 /** An endpoint's attempt log, newest first: filter by outcome, HTTP status, event type and time; open one for its body. */
@@ -40,29 +40,23 @@ export function EndpointAttempts({ endpointId }: { endpointId: number }) {
           setFilters(draft);
         }}
       >
-        <label className="field">
-          <span>{t('webhooks.attempts.outcome')}</span>
-          <select value={draft.outcome} onChange={set('outcome')}>
-            <option value="">{t('webhooks.attempts.anyOutcome')}</option>
-            <option value="succeeded">{t('webhooks.status.succeeded')}</option>
-            <option value="failed">{t('webhooks.status.failed')}</option>
-          </select>
-        </label>
+        <SelectField label={t('webhooks.attempts.outcome')} value={draft.outcome} onChange={(outcome) => setDraft((d) => ({ ...d, outcome: outcome as AttemptFilterForm['outcome'] }))}>
+          <option value="">{t('webhooks.attempts.anyOutcome')}</option>
+          <option value="succeeded">{t('webhooks.status.succeeded')}</option>
+          <option value="failed">{t('webhooks.status.failed')}</option>
+        </SelectField>
         <label className="field">
           <span>{t('webhooks.attempts.statusCode')}</span>
           <input type="number" inputMode="numeric" min={100} max={599} value={draft.statusCode} onChange={set('statusCode')} />
         </label>
-        <label className="field">
-          <span>{t('webhooks.attempts.eventType')}</span>
-          <select value={draft.eventType} onChange={set('eventType')}>
-            <option value="">{t('webhooks.attempts.anyType')}</option>
-            {(catalogue.data?.items ?? []).map((type) => (
-              <option key={type.name} value={type.name}>
-                {type.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label={t('webhooks.attempts.eventType')} value={draft.eventType} onChange={(eventType) => setDraft((d) => ({ ...d, eventType }))}>
+          <option value="">{t('webhooks.attempts.anyType')}</option>
+          {(catalogue.data?.items ?? []).map((type) => (
+            <option key={type.name} value={type.name}>
+              {type.name}
+            </option>
+          ))}
+        </SelectField>
         <label className="field">
           <span>{t('webhooks.attempts.since')}</span>
           <input type="datetime-local" value={draft.since} onChange={set('since')} />

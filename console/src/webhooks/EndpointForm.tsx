@@ -112,7 +112,7 @@ export function EndpointForm({ endpoint, onDone }: { endpoint?: Endpoint; onDone
           const unreadable = endpoint?.headers !== undefined && endpoint.headers[row.name] === null && row.value === '';
           const errors = headerErrors.get(row.name.trim()) ?? [];
           return (
-            <div className="header-row" key={index} role="group" aria-label={`${t('webhooks.form.headerName')} ${index + 1}`}>
+            <div className="header-row" key={index} role="group" aria-label={t('webhooks.form.headerRow', { n: index + 1 })}>
               <label className="field">
                 <span>{t('webhooks.form.headerName')}</span>
                 <input value={row.name} onChange={(e) => setHeader(index, { name: e.target.value })} autoComplete="off" aria-invalid={errors.length > 0 || undefined} />

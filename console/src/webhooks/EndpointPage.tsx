@@ -302,7 +302,7 @@ function TestPanel({ endpointId }: { endpointId: number }) {
       </form>
       <ProblemAlert error={send.error} />
       {result && (
-        <section className="test-result" aria-label={t('webhooks.test.result')} role="status">
+        <section className="test-result" aria-label={t('webhooks.test.result')} aria-live="polite">
           <h3>
             {t('webhooks.test.result')}{' '}
             <StatusBadge status={result.delivered ? 'succeeded' : 'failed'} label={result.delivered ? t('webhooks.test.delivered') : t('webhooks.test.notDelivered')} />

@@ -12,7 +12,7 @@ import { Time } from '../components/Time';
 import { usePagedList } from '../lib/use-paged-list';
 import { useSession } from '../session';
 import { EndpointForm } from './EndpointForm';
-import { RangeSelect, SecretReveal, StatsCards, WebhooksNav } from './shared';
+import { RangeSelect, SecretReveal, SelectField, StatsCards, WebhooksNav } from './shared';
 import { rangeSince, type Range } from './webhook-views';
 
 type Endpoint = Schemas['WebhookEndpoint'];
@@ -154,20 +154,19 @@ export function EndpointsPage() {
         </article>
       )}
 
-      <div className="toolbar stats-head">
+      <div className="page-head section-head">
+        <h2>{t('webhooks.stats.title')}</h2>
         <RangeSelect value={range} onChange={setRange} />
       </div>
       {stats.isPending ? <Loading /> : stats.isError ? <ErrorState error={stats.error} onRetry={() => void stats.refetch()} /> : <StatsCards stats={stats.data} />}
 
+      <h2>{t('webhooks.nav.endpoints')}</h2>
       <div className="toolbar">
-        <label className="field">
-          <span>{t('webhooks.endpoints.filter')}</span>
-          <select value={shown} onChange={(e) => setShown(e.target.value as Shown)}>
-            <option value="">{t('webhooks.endpoints.filterAll')}</option>
-            <option value="true">{t('webhooks.endpoints.filterEnabled')}</option>
-            <option value="false">{t('webhooks.endpoints.filterDisabled')}</option>
-          </select>
-        </label>
+        <SelectField label={t('webhooks.endpoints.filter')} value={shown} onChange={(v) => setShown(v as Shown)} className="field narrow">
+          <option value="">{t('webhooks.endpoints.filterAll')}</option>
+          <option value="true">{t('webhooks.endpoints.filterEnabled')}</option>
+          <option value="false">{t('webhooks.endpoints.filterDisabled')}</option>
+        </SelectField>
       </div>
       {list.isPending ? (
         <Loading />

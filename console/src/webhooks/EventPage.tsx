@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import type { ColumnDef } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { api, key, RelayProblem, unwrap, type Schemas } from '../api';
@@ -63,6 +63,14 @@ function EventView({ event }: { event: Event }) {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     refetchInterval: pending ? 2_000 : 15_000,
   });
+  // A delivery's attempt count or status changed (the event is polled): its attempts are read again at once.
+  const progress = event.deliveries.map((d) => `${d.id}:${d.attempts}:${d.status}`).join(',');
+  const refetchAttempts = useRef(attempts.refetch);
+  refetchAttempts.current = attempts.refetch;
+  const firstProgress = useRef(progress);
+  useEffect(() => {
+    if (progress !== firstProgress.current) void refetchAttempts.current();
+  }, [progress]);
   const byDelivery = useMemo(() => attemptsByDelivery((attempts.data?.pages ?? []).flatMap((p) => p.items)), [attempts.data]);
   const endpointName = (id: number) => urls.get(id) ?? t('webhooks.deliveries.deletedEndpoint', { id });
   const resend = useMutation({
@@ -109,7 +117,8 @@ function EventView({ event }: { event: Event }) {
                   type="button"
                   className="outline small"
                   aria-busy={resend.isPending && resend.variables?.id === row.original.id}
-                  disabled={resend.isPending}
+                  // A pending delivery is still being attempted: the API would refuse (409) until its run ends.
+                  disabled={resend.isPending || row.original.status === 'pending'}
                   onClick={() => resend.mutate(row.original)}
                 >
                   {t('webhooks.deliveries.resend')}
@@ -192,7 +201,7 @@ function EventView({ event }: { event: Event }) {
               <h3>
                 {label} <StatusBadge status={d.status} label={t(`webhooks.status.${d.status}`)} />
               </h3>
-              {list.length === 0 ? <p className="note">{t('webhooks.deliveries.noAttempts')}</p> : <AttemptTable attempts={list} caption={label} show="none" />}
+              {list.length === 0 ? <p className="note">{t('webhooks.deliveries.noAttempts')}</p> : <AttemptTable attempts={list} caption={t('webhooks.attempts.caption')} show="none" />}
             </section>
           );
         })

@@ -8,7 +8,7 @@ import { Empty, ErrorState, Loading } from '../components/States';
 import { Time } from '../components/Time';
 import { localInputToIso } from '../lib/format';
 import { usePagedList } from '../lib/use-paged-list';
-import { useEventTypes, WebhooksNav } from './shared';
+import { SelectField, useEventTypes, WebhooksNav } from './shared';
 
 type Event = Schemas['WebhookEvent'];
 type Filters = { type: string; since: string };
@@ -54,17 +54,14 @@ export function EventsPage() {
           setFilters(draft);
         }}
       >
-        <label className="field">
-          <span>{t('webhooks.events.type')}</span>
-          <select value={draft.type} onChange={(e) => setDraft((d) => ({ ...d, type: e.target.value }))}>
-            <option value="">{t('webhooks.events.anyType')}</option>
-            {(catalogue.data?.items ?? []).map((type) => (
-              <option key={type.name} value={type.name}>
-                {type.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label={t('webhooks.events.type')} value={draft.type} onChange={(type) => setDraft((d) => ({ ...d, type }))}>
+          <option value="">{t('webhooks.events.anyType')}</option>
+          {(catalogue.data?.items ?? []).map((type) => (
+            <option key={type.name} value={type.name}>
+              {type.name}
+            </option>
+          ))}
+        </SelectField>
         <label className="field">
           <span>{t('webhooks.events.since')}</span>
           <input type="datetime-local" value={draft.since} onChange={(e) => setDraft((d) => ({ ...d, since: e.target.value }))} />

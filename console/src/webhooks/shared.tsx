@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useId, useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router-dom';
 import { api, key, unwrap, type Schemas } from '../api';
@@ -88,20 +88,44 @@ export function SecretReveal({ secret, expiresAt, onDismiss }: { secret: string;
   );
 }
 
+/**
+ * A labelled select whose label sits beside it (a wrapping label would take every option's text into its name).
+ */
+export function SelectField({
+  label,
+  value,
+  onChange,
+  children,
+  className = 'field',
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  children: ReactNode;
+  className?: string;
+}) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {children}
+      </select>
+    </div>
+  );
+}
+
 /** The period select of the statistics. */
 export function RangeSelect({ value, onChange }: { value: Range; onChange: (range: Range) => void }) {
   const { t } = useTranslation();
   return (
-    <label className="field range-select">
-      <span>{t('webhooks.range.label')}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value as Range)}>
-        {RANGES.map((r) => (
-          <option key={r} value={r}>
-            {t(`webhooks.range.${r}`)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <SelectField label={t('webhooks.range.label')} value={value} onChange={(v) => onChange(v as Range)} className="field range-select">
+      {RANGES.map((r) => (
+        <option key={r} value={r}>
+          {t(`webhooks.range.${r}`)}
+        </option>
+      ))}
+    </SelectField>
   );
 }
 
@@ -124,15 +148,18 @@ export function StatsCards({ stats }: { stats: Schemas['WebhookStats'] }) {
       </article>
       <article>
         <small>{t('webhooks.stats.latency')}</small>
-        <span className="figure">{latency ? `${ms(latency.p50)} / ${ms(latency.p90)} / ${ms(latency.p99)}` : t('webhooks.stats.none')}</span>
+        <span className="figure latency">{latency ? `${ms(latency.p50)} / ${ms(latency.p90)} / ${ms(latency.p99)}` : t('webhooks.stats.none')}</span>
         {latency && <small>{t('webhooks.stats.latencyMax', { max: ms(latency.max) })}</small>}
       </article>
       <article>
         <small>{t('webhooks.stats.deliveries')}</small>
-        <span className="figure">{formatNumber(stats.deliveries.succeeded ?? 0, lng)}</span>
+        <span className="figure">{formatNumber(Object.values(stats.deliveries).reduce((sum, n) => sum + n, 0), lng)}</span>
         <small>
-          {t('webhooks.status.succeeded')} ·{' '}
-          {t('webhooks.stats.deliveriesSplit', { pending: formatNumber(stats.deliveries.pending ?? 0, lng), failed: formatNumber(stats.deliveries.failed ?? 0, lng) })}
+          {t('webhooks.stats.deliveriesSplit', {
+            succeeded: formatNumber(stats.deliveries.succeeded ?? 0, lng),
+            pending: formatNumber(stats.deliveries.pending ?? 0, lng),
+            failed: formatNumber(stats.deliveries.failed ?? 0, lng),
+          })}
         </small>
       </article>
     </div>
