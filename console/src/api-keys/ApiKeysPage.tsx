@@ -126,7 +126,7 @@ function ApiKeys() {
       ) : list.isError ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>{t('apiKeys.empty')}</Empty>
+        <Empty>{list.data.items.length > 0 ? t('apiKeys.allRevoked') : t('apiKeys.empty')}</Empty>
       ) : (
         <DataTable rows={rows} columns={columns} caption={t('apiKeys.title')} rowKey={(k) => k.id} />
       )}

@@ -1,7 +1,7 @@
 import './integrations.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
-import { useMemo, useState, type FormEvent } from 'react';
+import { Fragment, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import { api, key, RelayProblem, unwrap } from '../api';
@@ -24,6 +24,8 @@ const isEmptyValue = (v: unknown) => v === undefined || v === null || v === '';
 /** New credentials (`credentials/new`), or one to look at and change (`credentials/:id`). */
 export function CredentialPage() {
   const { t } = useTranslation();
+  const { can } = useSession();
+  const writable = can('operator');
   const params = useParams();
   const isNew = params.id === undefined;
   const id = idParam(params.id);
@@ -39,6 +41,8 @@ export function CredentialPage() {
   else if (types.isPending || (!isNew && credential.isPending)) body = <Loading />;
   else if (types.isError) body = <ErrorState error={types.error} onRetry={() => void types.refetch()} />;
   else if (!isNew && credential.isError) body = <ErrorState error={credential.error} onRetry={() => void credential.refetch()} />;
+  else if (!writable && credential.data) body = <CredentialFacts credential={credential.data} type={types.data.items.find((x) => x.id === credential.data.type)} />;
+  else if (!writable) body = null;
   else body = <CredentialForm key={credential.data?.id ?? 'new'} types={types.data.items} credential={isNew ? undefined : credential.data} />;
   return (
     <section className="integrations-page">
@@ -55,8 +59,6 @@ export function CredentialPage() {
 
 function CredentialForm({ types, credential }: { types: CredentialType[]; credential?: Credential }) {
   const { t } = useTranslation();
-  const { can } = useSession();
-  const writable = can('operator');
   const navigate = useNavigate();
   const location = useLocation();
   const created = (location.state as { created?: boolean } | null)?.created === true;
@@ -146,12 +148,12 @@ function CredentialForm({ types, credential }: { types: CredentialType[]; creden
       <form onSubmit={submit} aria-label={credential ? t('integrations.credentials.edit', { name: credential.name }) : t('integrations.credentials.new')} noValidate>
         <div className="grid">
           <Field label={t('integrations.credentials.name')} name="name" error={save.error}>
-            <input required value={name} disabled={!writable} onChange={(e) => setName(e.target.value)} />
+            <input required value={name} onChange={(e) => setName(e.target.value)} />
           </Field>
           <Field label={t('integrations.credentials.type')} name="type" error={save.error} hint={type?.description}>
             <select
               value={typeId}
-              disabled={!!credential || !writable}
+              disabled={!!credential}
               onChange={(e) => {
                 setTypeId(e.target.value);
                 setPublicData({});
@@ -177,11 +179,10 @@ function CredentialForm({ types, credential }: { types: CredentialType[]; creden
               value={publicData}
               onChange={setPublicData}
               errors={mergeErrors(ownErrors.public, placedPublic.errorSchema)}
-              disabled={!writable}
             />
           </fieldset>
         )}
-        {secretSchema && writable && (
+        {secretSchema && (
           <fieldset>
             <legend>{t('integrations.credentials.secretFields')}</legend>
             <p className="note">{credential ? t('integrations.credentials.secretEditNote', { fields: credential.secret_fields.join(', ') }) : t('integrations.credentials.secretNote')}</p>
@@ -196,49 +197,79 @@ function CredentialForm({ types, credential }: { types: CredentialType[]; creden
             />
           </fieldset>
         )}
-        {!writable && credential && (
-          <p>
-            {t('integrations.credentials.secretFieldsSet')}: <code>{credential.secret_fields.join(', ') || '—'}</code>
+        <AllowedHostsEditor hosts={hosts} onChange={setHosts} error={save.error} />
+        <ProblemAlert error={save.error} shown={shown} />
+        {(Object.keys(ownErrors.public ?? {}).length > 0 || Object.keys(ownErrors.secret ?? {}).length > 0) && (
+          <p className="field-error" role="alert">
+            {t('integrations.fixFields')}
           </p>
         )}
-        <AllowedHostsEditor hosts={hosts} onChange={setHosts} error={save.error} disabled={!writable} />
-        <ProblemAlert error={save.error} shown={shown} />
-        {writable && (
-          <button type="submit" aria-busy={save.isPending} disabled={save.isPending}>
-            {credential ? t('common.actions.save') : t('common.actions.create')}
-          </button>
-        )}
+        <button type="submit" aria-busy={save.isPending} disabled={save.isPending}>
+          {credential ? t('common.actions.save') : t('common.actions.create')}
+        </button>
       </form>
       {credential && (
-        <article>
-          <header>
-            <strong>{t('integrations.credentials.usedBy')}</strong>
-          </header>
-          {credential.used_by && credential.used_by.length > 0 ? (
-            <ul>
-              {credential.used_by.map((integrationId) => (
-                <li key={integrationId}>
-                  <Link to={`/integrations/${integrationId}`}>{t('integrations.integrationN', { id: integrationId })}</Link>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="note">{t('integrations.credentials.unused')}</p>
-          )}
-          <p>
-            <small>
-              {t('integrations.field.created')}: <Time value={credential.created_at} /> · {t('integrations.field.updated')}: <Time value={credential.updated_at} />
-            </small>
-          </p>
-          {writable && (
-            <>
-              <ConfirmButton onConfirm={() => remove.mutateAsync(credential.id).catch(() => undefined)}>{t('common.actions.delete')}</ConfirmButton>
-              <ProblemAlert error={remove.error} />
-            </>
-          )}
-        </article>
+        <UsedBy credential={credential}>
+          <ConfirmButton onConfirm={() => remove.mutateAsync(credential.id).catch(() => undefined)}>{t('common.actions.delete')}</ConfirmButton>
+          <ProblemAlert error={remove.error} />
+        </UsedBy>
       )}
     </>
+  );
+}
+
+/** What a viewer sees: the fields as text (the secret only by the names of its set fields). */
+function CredentialFacts({ credential, type }: { credential: Credential; type?: CredentialType }) {
+  const { t } = useTranslation();
+  const publicEntries = Object.entries(credential.public);
+  return (
+    <>
+      <dl className="facts">
+        <dt>{t('integrations.credentials.type')}</dt>
+        <dd>{type?.name ?? credential.type}</dd>
+        {publicEntries.map(([name, value]) => (
+          <Fragment key={name}>
+            <dt>{name}</dt>
+            <dd>
+              <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+            </dd>
+          </Fragment>
+        ))}
+        <dt>{t('integrations.credentials.secretFieldsSet')}</dt>
+        <dd>{credential.secret_fields.join(', ') || '—'}</dd>
+        <dt>{t('integrations.credentials.allowedHosts')}</dt>
+        <dd>{credential.allowed_hosts.join(', ')}</dd>
+      </dl>
+      <UsedBy credential={credential} />
+    </>
+  );
+}
+
+function UsedBy({ credential, children }: { credential: Credential; children?: ReactNode }) {
+  const { t } = useTranslation();
+  return (
+    <article>
+      <header>
+        <strong>{t('integrations.credentials.usedBy')}</strong>
+      </header>
+      {credential.used_by && credential.used_by.length > 0 ? (
+        <ul>
+          {credential.used_by.map((integrationId) => (
+            <li key={integrationId}>
+              <Link to={`/integrations/${integrationId}`}>{t('integrations.integrationN', { id: integrationId })}</Link>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="note">{t('integrations.credentials.unused')}</p>
+      )}
+      <p>
+        <small>
+          {t('integrations.field.created')}: <Time value={credential.created_at} /> · {t('integrations.field.updated')}: <Time value={credential.updated_at} />
+        </small>
+      </p>
+      {children}
+    </article>
   );
 }
 

@@ -153,25 +153,37 @@ function IntegrationView({ integration }: { integration: Integration }) {
           <header>
             <strong>{t('integrations.settings')}</strong>
           </header>
-          <label className="switch-field">
-            <input
-              type="checkbox"
-              role="switch"
-              checked={integration.active}
-              disabled={!writable || patch.isPending}
-              aria-busy={patch.isPending && patch.variables?.active !== undefined}
-              onChange={(e) => patch.mutate({ active: e.target.checked })}
-            />
-            {t('integrations.activeLabel')}
-          </label>
-          <label className="field">
-            <span>{t('integrations.field.priority')}</span>
-            <select value={integration.priority} disabled={!writable || patch.isPending} onChange={(e) => patch.mutate({ priority: e.target.value as 'normal' | 'high' })}>
-              <option value="normal">{t('integrations.priority.normal')}</option>
-              <option value="high">{t('integrations.priority.high')}</option>
-            </select>
-          </label>
+          {writable ? (
+            <>
+              <label className="switch-field">
+                <input
+                  type="checkbox"
+                  role="switch"
+                  checked={integration.active}
+                  disabled={patch.isPending}
+                  aria-busy={patch.isPending && patch.variables?.active !== undefined}
+                  onChange={(e) => patch.mutate({ active: e.target.checked })}
+                />
+                {t('integrations.activeLabel')}
+              </label>
+              <label className="field">
+                <span>{t('integrations.field.priority')}</span>
+                <select value={integration.priority} disabled={patch.isPending} onChange={(e) => patch.mutate({ priority: e.target.value as 'normal' | 'high' })}>
+                  <option value="normal">{t('integrations.priority.normal')}</option>
+                  <option value="high">{t('integrations.priority.high')}</option>
+                </select>
+              </label>
+            </>
+          ) : null}
           <dl className="facts">
+            {!writable && (
+              <>
+                <dt>{t('integrations.field.state')}</dt>
+                <dd>{integration.active ? t('integrations.state.active') : t('integrations.state.paused')}</dd>
+                <dt>{t('integrations.field.priority')}</dt>
+                <dd>{t(`integrations.priority.${integration.priority}`)}</dd>
+              </>
+            )}
             <dt>{t('integrations.field.credential')}</dt>
             <dd>
               {integration.credential_id === null ? (

@@ -110,10 +110,12 @@ function Records({ integrationId }: { integrationId: number }) {
         <article ref={detail} tabIndex={-1} aria-label={t('integrations.records.recordN', { id: open.external_id })} className="record-detail">
           <header className="toolbar">
             <strong>{t('integrations.records.recordN', { id: open.external_id })}</strong>
-            <CopyButton text={JSON.stringify(open.data, null, 2)} label={t('integrations.records.copyJson')} />
-            <button type="button" className="outline secondary" onClick={() => setOpen(null)}>
-              {t('common.actions.close')}
-            </button>
+            <span className="toolbar">
+              <CopyButton text={JSON.stringify(open.data, null, 2)} label={t('integrations.records.copyJson')} />
+              <button type="button" className="outline secondary" onClick={() => setOpen(null)}>
+                {t('common.actions.close')}
+              </button>
+            </span>
           </header>
           <pre className="body">{JSON.stringify(open.data, null, 2)}</pre>
           <small>

@@ -19,7 +19,8 @@ export const apiKeys = {
   revoked: 'Key “{{name}}” revoked: requests and console sessions with it are refused from now on.',
   showRevoked: 'Show revoked keys',
   neverUsed: 'never',
-  empty: 'No keys to show.',
+  allRevoked: 'Every key is revoked; turn on “Show revoked keys” to see them.',
+  empty: 'No API keys yet. Make one per program or person; the bootstrap admin key from the configuration is not listed here.',
   field: { name: 'Name', role: 'Role', prefix: 'Starts with', created: 'Created', lastUsed: 'Last used', state: 'State', actions: 'Actions' },
   state: { active: 'active', revoked: 'revoked' },
 };
