@@ -12,6 +12,7 @@ import { Time } from '../components/Time';
 import { formatDuration } from '../lib/format';
 import { useSession } from '../session';
 import { EndpointAttempts } from './EndpointAttempts';
+import { EndpointDeliveries } from './EndpointDeliveries';
 import { EndpointForm } from './EndpointForm';
 import { RecoverPanel } from './RecoverPanel';
 import { RangeSelect, SecretReveal, StatsCards, useInvalidateWebhooks, WebhooksNav } from './shared';
@@ -235,6 +236,7 @@ function EndpointView({ endpoint }: { endpoint: Endpoint }) {
       )}
       {!writable && <RecoverPanel endpointId={endpoint.id} readOnly />}
 
+      <EndpointDeliveries endpointId={endpoint.id} />
       <EndpointAttempts endpointId={endpoint.id} />
     </section>
   );
