@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CronSyntaxError, intervalSeconds, nextCronRuns, nextIntervalRuns, parseCron, previewRuns, splitInterval } from '../../console/src/integrations/schedule';
+import { CronSyntaxError, draftFromSchedule, intervalSeconds, nextCronRuns, nextIntervalRuns, parseCron, previewRuns, scheduleFromDraft, splitInterval } from '../../console/src/integrations/schedule';
 
 const iso = (dates: Date[] | null) => dates?.map((d) => d.toISOString()) ?? null;
 
@@ -47,5 +47,15 @@ describe('integration schedule editor', () => {
     assert.equal(nextCronRuns('every day', 'UTC', now), null);
     assert.deepEqual(iso(previewRuns({ kind: 'cron', cron: '0 0 1 1 *', timezone: 'UTC' }, now, 1)), ['2027-01-01T00:00:00.000Z']);
     assert.deepEqual(iso(previewRuns({ kind: 'interval', every_seconds: 86_400 }, now, 1)), ['2026-12-04T00:00:00.000Z']);
+  });
+
+  test('the editor’s draft from a saved schedule and back', () => {
+    assert.deepEqual(draftFromSchedule(undefined, 'Europe/Moscow'), { kind: 'interval', amount: '1', unit: 'hours', cron: '0 */6 * * *', timezone: 'Europe/Moscow' });
+    const interval = draftFromSchedule({ kind: 'interval', every_seconds: 1_800 }, 'UTC');
+    assert.deepEqual([interval.amount, interval.unit], ['30', 'minutes']);
+    assert.deepEqual(scheduleFromDraft(interval), { kind: 'interval', every_seconds: 1_800 });
+    assert.deepEqual(scheduleFromDraft({ ...interval, amount: 'soon' }), { kind: 'interval', every_seconds: 0 }, 'the API names the field');
+    const cron = draftFromSchedule({ kind: 'cron', cron: '0 9 * * 1-5' }, 'Asia/Tokyo');
+    assert.deepEqual(scheduleFromDraft({ ...cron, cron: ' 0 9 * * 1-5 ' }), { kind: 'cron', cron: '0 9 * * 1-5', timezone: 'UTC' }, 'a saved cron without a zone is UTC');
   });
 });

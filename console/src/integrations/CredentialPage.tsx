@@ -177,7 +177,10 @@ function CredentialForm({ types, credential }: { types: CredentialType[]; creden
               idPrefix="public"
               schema={publicSchema}
               value={publicData}
-              onChange={setPublicData}
+              onChange={(value) => {
+                setPublicData(value);
+                setOwnErrors((e) => ({ ...e, public: undefined }));
+              }}
               errors={mergeErrors(ownErrors.public, placedPublic.errorSchema)}
             />
           </fieldset>
@@ -192,7 +195,10 @@ function CredentialForm({ types, credential }: { types: CredentialType[]; creden
               schema={secretSchema}
               uiSchema={secretUi}
               value={secretData}
-              onChange={setSecretData}
+              onChange={(value) => {
+                setSecretData(value);
+                setOwnErrors((e) => ({ ...e, secret: undefined }));
+              }}
               errors={mergeErrors(ownErrors.secret, placedSecret.errorSchema)}
             />
           </fieldset>

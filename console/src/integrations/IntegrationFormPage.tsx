@@ -163,7 +163,12 @@ function IntegrationForm({ providers, credentials, integration }: { providers: P
       {schema && (
         <fieldset>
           <legend>{t('integrations.config')}</legend>
-          <SchemaFields key={providerId} idPrefix="config" schema={schema} uiSchema={uiSchema} value={config} onChange={setConfig} errors={configErrors} />
+          <SchemaFields key={providerId} idPrefix="config" schema={schema} uiSchema={uiSchema} value={config}
+            onChange={(value) => {
+              setConfig(value);
+              setOwnErrors(undefined);
+            }}
+            errors={configErrors} />
         </fieldset>
       )}
       <ScheduleEditor draft={draft} onChange={setDraft} error={save.error} />
