@@ -57,7 +57,7 @@ export async function startConsoleHarness(options: { config?: Record<string, str
     },
     async signInWithKey(page, key = ADMIN_KEY) {
       await page.goto(consoleUrl);
-      await page.getByLabel('API key').fill(key);
+      await page.getByLabel('API key', { exact: true }).fill(key);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
     },

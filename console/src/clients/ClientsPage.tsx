@@ -103,7 +103,6 @@ export function ClientsPage() {
       )}
       <form
         className="toolbar"
-        role="search"
         aria-label={t('clients.filters')}
         onSubmit={(e) => {
           e.preventDefault();

@@ -24,9 +24,11 @@ export function Field({
   const control = isValidElement(children)
     ? cloneElement(children, { id, name, 'aria-invalid': message ? true : undefined, 'aria-describedby': described })
     : children;
+  // The hint and the error sit outside the <label>, so the control's accessible name is the label alone; they are
+  // announced through aria-describedby.
   return (
-    <label htmlFor={id} className="field">
-      <span>{label}</span>
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
       {control}
       {hint && (
         <small id={`${id}-hint`} className="hint">
@@ -38,6 +40,6 @@ export function Field({
           {message}
         </small>
       )}
-    </label>
+    </div>
   );
 }
