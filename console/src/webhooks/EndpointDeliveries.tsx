@@ -17,7 +17,7 @@ type Delivery = Schemas['WebhookDelivery'];
 const STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'] as const;
 type Status = '' | (typeof STATUSES)[number];
 
-/** An endpoint's deliveries, newest first, by status (e.g. the failed ones), each resendable once its run is over. */
+/** An endpoint's deliveries in the API's order (oldest first), by status (e.g. the failed ones), each resendable once its run is over. */
 export function EndpointDeliveries({ endpointId }: { endpointId: number }) {
   const { t } = useTranslation();
   const { can } = useSession();
