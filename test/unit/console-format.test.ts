@@ -38,7 +38,9 @@ describe('console formatting', () => {
   test('numbers, shares and durations', () => {
     assert.equal(formatShare(0.9734, 'en'), '97.3%');
     assert.equal(formatDuration(87, 'en'), '87 ms');
-    assert.equal(formatDuration(1234, 'en'), '1.2 s');
+    assert.equal(formatDuration(1234, 'en'), '1.2 sec');
+    assert.equal(formatDuration(1234, 'ru'), '1,2 с');
+    assert.equal(formatDuration(87, 'ru'), '87 мс');
     assert.equal(formatDuration(90_000, 'en'), '1.5 min');
     assert.equal(formatDuration(null, 'en'), '');
   });

@@ -73,10 +73,12 @@ export const formatNumber = (n: number | null | undefined, locale: string): stri
 export const formatShare = (share: number | null | undefined, locale: string): string =>
   share === null || share === undefined ? '' : new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(share);
 
-/** 1234 -> "1.2 s", 87 -> "87 ms" */
+/** 1234 -> "1.2 sec" ("1,2 с" in Russian), 87 -> "87 ms": Intl's own unit names for the viewer's language. */
 export function formatDuration(ms: number | null | undefined, locale: string): string {
   if (ms === null || ms === undefined) return '';
-  if (ms < 1_000) return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(ms)} ms`;
-  if (ms < 60_000) return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(ms / 1_000)} s`;
-  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(ms / 60_000)} min`;
+  const unit = (value: number, name: 'millisecond' | 'second' | 'minute', digits: number) =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short', maximumFractionDigits: digits }).format(value);
+  if (ms < 1_000) return unit(ms, 'millisecond', 0);
+  if (ms < 60_000) return unit(ms / 1_000, 'second', 1);
+  return unit(ms / 60_000, 'minute', 1);
 }
