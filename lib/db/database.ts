@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { CreatedAt, Json, Timestamp, UpdatedAt } from './column-types';
+import type { ConsoleSessionTables } from './console-session-tables';
 import type { IntegrationTables } from './integration-tables';
 import type { WebhookTables } from './webhook-tables';
 
@@ -84,7 +85,7 @@ export interface ApiKeyTable {
   revoked_at: Timestamp | null;
 }
 
-export interface Database extends WebhookTables, IntegrationTables {
+export interface Database extends WebhookTables, IntegrationTables, ConsoleSessionTables {
   clients: ClientTable;
   mailings: MailingTable;
   messages: MessageTable;
