@@ -1,6 +1,28 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+/** A comma-separated list as its trimmed, non-empty entries. */
+const commaList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((entry) => entry.trim()).filter(Boolean));
+
+/** An http(s) URL without credentials, query or fragment; http only for this machine (tests, development). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const secureUrl = (what: string) =>
+  z
+    .string()
+    .url()
+    .refine((v) => {
+      const url = new URL(v);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+    }, `${what} must be https:// (http:// only for 127.0.0.1, localhost or [::1])`)
+    .refine((v) => {
+      const url = new URL(v);
+      return !url.username && !url.password && !url.search && !url.hash;
+    }, `${what} must not carry credentials, a query or a fragment`);
+
 /** One entry of TRUST_PROXY: an address, a CIDR or one of Express's named ranges. */
 function isTrustedProxyEntry(entry: string): boolean {
   if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
@@ -70,6 +92,46 @@ const ConfigSchema = z.object({
     .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['mailings', 'webhooks', 'integrations', 'integrations-priority'])).min(1, 'name at least one queue')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Console sign-in (api/session/): sessions, and OIDC when OIDC_ISSUER_URL and OIDC_CLIENT_ID are set.
+  /** The origin the console is reached at (https://relay.example.com); unset: taken from each request's Host. */
+  CONSOLE_PUBLIC_URL: secureUrl('CONSOLE_PUBLIC_URL')
+    .refine((v) => new URL(v).pathname === '/', 'must be an origin only, without a path (https://relay.example.com)')
+    .optional(),
+  /** A console session ends after this long without a request... */
+  CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  /** ...and this long after sign-in in any case. */
+  CONSOLE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  OIDC_ISSUER_URL: secureUrl('the issuer').optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  /** Unset: a public client (PKCE only, token_endpoint_auth_method none). */
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z
+    .string()
+    .default('openid email profile')
+    .refine((v) => v.split(/\s+/).includes('openid'), 'must include openid'),
+  /** Default `<public origin>/auth/oidc/callback`. */
+  OIDC_REDIRECT_URL: secureUrl('OIDC_REDIRECT_URL').optional(),
+  /** The claim holding the user's groups or roles; a dotted path reaches into objects (realm_access.roles). */
+  OIDC_ROLE_CLAIM: z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'must be a claim name or a dotted path such as realm_access.roles').default('groups'),
+  OIDC_ADMIN_VALUES: commaList(),
+  OIDC_OPERATOR_VALUES: commaList(),
+  OIDC_VIEWER_VALUES: commaList(),
+  /** Only these e-mail domains may sign in (their e-mail verified by the issuer); empty: any. */
+  OIDC_ALLOWED_EMAIL_DOMAINS: commaList().pipe(
+    z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, 'must be domain names such as example.com, comma-separated').transform((d) => d.toLowerCase())),
+  ),
+}).superRefine((c, ctx) => {
+  // Combinations: OIDC needs both the issuer and the client id, and a role for someone.
+  const issue = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+  if (c.OIDC_ISSUER_URL && !c.OIDC_CLIENT_ID) issue('OIDC_CLIENT_ID', 'is required when OIDC_ISSUER_URL is set');
+  if (!c.OIDC_ISSUER_URL) {
+    for (const variable of ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URL'] as const) {
+      if (c[variable]) issue(variable, 'needs OIDC_ISSUER_URL');
+    }
+  }
+  if (c.OIDC_ISSUER_URL && c.OIDC_ADMIN_VALUES.length + c.OIDC_OPERATOR_VALUES.length + c.OIDC_VIEWER_VALUES.length === 0) {
+    issue('OIDC_ADMIN_VALUES', 'set OIDC_ADMIN_VALUES, OIDC_OPERATOR_VALUES or OIDC_VIEWER_VALUES: with none, nobody could sign in through OIDC');
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
