@@ -28,6 +28,11 @@ import type { WebhookRouteDeps } from './routes/webhook-deps';
 import { webhookDeliveryRoutes } from './routes/webhook-deliveries.routes';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints.routes';
 import { webhookEventRoutes } from './routes/webhook-events.routes';
+import { sessionRoutes } from './routes/session.routes';
+import { oidcSignInRoutes } from './routes/session-oidc.routes';
+import { consoleSessionAdminRoutes } from './routes/sessions.routes';
+import { createConsoleAuth } from './session/console-auth';
+import type { ConsoleAuthSettings } from './session/settings';
 
 export interface AppDeps {
   db: Db;
@@ -40,6 +45,8 @@ export interface AppDeps {
   rateLimits: RateLimitSettings;
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For names the client address. */
   trustProxy?: number | string;
+  /** Console sign-in: session lifetimes, OIDC, the public URL (api/session/settings.ts). */
+  consoleAuth: ConsoleAuthSettings;
 }
 
 /** Builds the Express app without listening (tests call it directly). */
@@ -56,11 +63,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(limits.publicPaths);
 
   const registry = createRegistry();
+  const consoleAuth = createConsoleAuth({ db, logger, settings: deps.consoleAuth, bootstrapAdminKey: deps.adminApiKey });
   const v1 = express.Router();
-  // The key is checked before the body is read: an unauthenticated request costs no parsing. An address locked out
-  // for failed authentications is refused before its key is looked at; then the key's own limit; then the method.
+  // The key (or the console's session cookie, and its CSRF token on writes) is checked before the body is read: an
+  // unauthenticated request costs no parsing. An address locked out for failed authentications is refused before its
+  // key is looked at; then the key's own limit; then the method.
   v1.use(limits.authLockout);
-  v1.use(authenticate(db, deps.adminApiKey));
+  v1.use(authenticate(db, deps.adminApiKey, consoleAuth.gate));
   v1.use(limits.authFailures);
   v1.use(limits.perKey);
   v1.use(methodNotAllowed(v1));
@@ -79,6 +88,8 @@ export function createApp(deps: AppDeps): Express {
   v1.use(credentialRoutes(integrations, registry));
   v1.use(integrationRoutes(integrations, registry));
   v1.use(integrationRunRoutes(integrations, registry));
+  v1.use(sessionRoutes(consoleAuth, registry, limits.authFailures));
+  v1.use(consoleSessionAdminRoutes(consoleAuth, registry));
   const document = generateDocument([registry]);
 
   app.get('/health', async (_req, res) => {
@@ -92,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(document);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  if (consoleAuth.oidc) app.use('/auth/oidc', oidcSignInRoutes(consoleAuth, consoleAuth.oidc));
   app.use('/console', consoleRoutes());
   app.locals.openapi = document; // for scripts/generate-client.ts
   app.use('/api/v1', v1);

@@ -3,7 +3,7 @@ import { ipKeyGenerator, rateLimit, type Options, type RateLimitInfo, type RateL
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
-import type { Principal } from './auth';
+import { rateLimitKeyOf, type Principal } from './auth';
 import { TooManyRequestsError, UnauthorizedError } from './errors';
 import { PostgresRateLimitStore, RateLimitPurger } from './rate-limit-store';
 
@@ -59,7 +59,7 @@ export interface RateLimits {
   authLockout: RequestHandler;
   /** After authentication: counts each 401 per address; past the budget the answer is a 429 instead. */
   authFailures: ErrorRequestHandler;
-  /** After authentication: per API key. */
+  /** After authentication: per API key (or console session); a caller without either (the console's public session paths) per address. */
   perKey: RequestHandler;
 }
 
@@ -105,10 +105,7 @@ export function createRateLimits(db: Db, settings: RateLimitSettings, logger: Lo
 
   const perKey =
     settings.perKeyPerMinute > 0
-      ? limiter('per-key', settings.perKeyPerMinute, MINUTE, 'Too many requests with this API key', (_req, res) => {
-          const principal = res.locals.principal as Principal;
-          return principal.keyId === null ? 'bootstrap' : String(principal.keyId);
-        })
+      ? limiter('per-key', settings.perKeyPerMinute, MINUTE, 'Too many requests with this API key or console session', (_req, res) => rateLimitKeyOf(res.locals.principal as Principal))
       : null;
 
   const failures =
@@ -140,6 +137,9 @@ export function createRateLimits(db: Db, settings: RateLimitSettings, logger: Lo
           failures(req, res, (limiterError?: unknown) => next(limiterError ?? err));
         }
       : passError,
-    perKey: perKey ?? pass,
+    perKey: (req, res, next) => {
+      const limit = res.locals.principal ? perKey : publicLimit;
+      return limit ? limit(req, res, next) : next();
+    },
   };
 }

@@ -18,6 +18,7 @@ import { loadPlugins } from '../lib/integrations/registry';
 import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
 import { createApp } from './app';
 import { rateLimitSettingsFromConfig } from './rate-limit';
+import { consoleAuthSettingsFromConfig } from './session/settings';
 
 /** The app and the options it was built with, from the config: everything but listening. */
 export function createAppFromConfig(deps: { config: Config; db: Db; logger: Logger; temporal: Client }) {
@@ -43,6 +44,7 @@ export function createAppFromConfig(deps: { config: Config; db: Db; logger: Logg
   const app = createApp({
     db, temporal, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations,
     rateLimits: rateLimitSettingsFromConfig(config), trustProxy: config.TRUST_PROXY,
+    consoleAuth: consoleAuthSettingsFromConfig(config, webhooks.secretBox),
   });
   return { app, workflow, webhooks };
 }

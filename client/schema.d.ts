@@ -3293,6 +3293,361 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who is signed in (console session cookie or API key), the CSRF token of a console session, and how to sign in */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The session (authenticated false when there is none) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Sign in to the console with an API key: sets the session cookie (relay_session: HttpOnly, SameSite=Lax, Secure over https) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SignIn"];
+                };
+            };
+            responses: {
+                /** @description Signed in; the cookie is set and csrf_token is in the answer */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Session"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Sign out: ends the console session and clears its cookie; logout_url ends the OIDC issuer's session too */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out (also when there was no session) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SignOut"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the live console sessions (admin; no token material) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description next_cursor from the previous page */
+                    cursor?: number;
+                    /** @description Page size (1-500) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Live sessions in id order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSessionPage"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a console session (admin): its cookie stops working at once */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stats/mailings": {
         parameters: {
             query?: never;
@@ -5325,6 +5680,29 @@ export interface components {
             items: components["schemas"]["Client"][];
             next_cursor: number | null;
         };
+        ConsoleSession: {
+            /** @description The API key it was made from (null: the bootstrap key, or OIDC) */
+            api_key_id: number | null;
+            created_at: string;
+            /** @description Whether this is the caller's own session */
+            current: boolean;
+            email: string | null;
+            /** @description When it ends unless used again (idle expiry), never after its absolute end */
+            expires_at: string;
+            id: number;
+            last_seen_at: string;
+            /** @enum {string} */
+            method: "api_key" | "oidc";
+            name: string;
+            oidc_issuer: string | null;
+            oidc_subject: string | null;
+            /** @enum {string} */
+            role: "admin" | "operator" | "viewer";
+        };
+        ConsoleSessionPage: {
+            items: components["schemas"]["ConsoleSession"][];
+            next_cursor: number | null;
+        };
         CreateApiKey: {
             name: string;
             /** @enum {string} */
@@ -5736,6 +6114,47 @@ export interface components {
             from: string;
             to: string;
         } | null;
+        Session: {
+            /** @description Whether the request carried a live console session or API key */
+            authenticated: boolean;
+            /** @description Console sessions only: send it as the X-CSRF-Token header with every POST, PUT, PATCH and DELETE made with the session cookie */
+            csrf_token?: string;
+            /**
+             * Format: date-time
+             * @description Console sessions only: when the session ends unless used again (idle expiry), never after its absolute end
+             */
+            expires_at?: string;
+            /** @description How one may sign in: with an API key always, through OIDC when configured */
+            methods: {
+                /** @enum {boolean} */
+                api_key: true;
+                oidc: boolean;
+            };
+            /**
+             * @description When OIDC is configured: the path to send the browser to (add ?return_to=/console/... to come back there)
+             * @example /auth/oidc/login
+             */
+            oidc_login_url?: string;
+            principal?: components["schemas"]["SessionPrincipal"];
+            /** @description The Temporal Web UI, when TEMPORAL_UI_URL is set */
+            temporal_ui_url?: string;
+        };
+        SessionPrincipal: {
+            /** @description OIDC sessions: the e-mail the issuer gave */
+            email?: string;
+            /** @description The API key's name, or the OIDC user's name (else e-mail, else subject) */
+            name: string;
+            /** @enum {string} */
+            role: "admin" | "operator" | "viewer";
+        };
+        SignIn: {
+            /** @description An API key (rk_...) or the bootstrap admin key */
+            api_key: string;
+        };
+        SignOut: {
+            /** @description OIDC sessions whose issuer supports RP-initiated logout: send the browser there to end the issuer's session too */
+            logout_url?: string;
+        };
         StatusCounts: {
             cancelled: number;
             expired: number;
