@@ -13,6 +13,9 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** The sign-in callback's query carries the one-time authorization code and state: logged as the path alone. */
+const loggedUrl = (url: string): string => (url.startsWith('/auth/') ? url.split('?')[0] : url);
+
 function entityOf(url: string | undefined): Record<string, number> {
   const match = ENTITY.exec((url ?? '').split('?')[0]);
   return match ? { [match[1] === 'mailings' ? 'mailingId' : 'clientId']: Number(match[2]) } : {};
@@ -37,7 +40,7 @@ export function requestLog(logger: Logger): RequestHandler {
     customSuccessMessage: () => 'request',
     customErrorMessage: () => 'request failed',
     serializers: {
-      req: (req: { method: string; url: string; remoteAddress?: string }) => ({ method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+      req: (req: { method: string; url: string; remoteAddress?: string }) => ({ method: req.method, url: loggedUrl(req.url), remoteAddress: req.remoteAddress }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });

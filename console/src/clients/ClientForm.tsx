@@ -24,7 +24,7 @@ export function ClientForm({ client, onDone }: { client?: Client; onDone: (saved
       if (!client) {
         return unwrap(
           api.POST('/api/v1/clients', {
-            body: { phone: form.phone.trim(), tag: form.tag.trim(), timezone: form.timezone.trim(), ...(form.operator_code.trim() ? { operator_code: form.operator_code.trim() } : {}) },
+            body: { phone: form.phone.trim(), tag: form.tag.trim(), timezone: form.timezone.trim() as Schemas['TimeZone'], ...(form.operator_code.trim() ? { operator_code: form.operator_code.trim() } : {}) },
           }),
         );
       }
