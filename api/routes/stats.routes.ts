@@ -15,6 +15,7 @@ import { MailingStatsQuery, MailingStatsSchema, OverviewSchema } from '../schema
 import { z } from '../openapi';
 import { readProgress, type ProgressSource } from './mailing-progress';
 import type { MailingRouteDeps } from './mailings.routes';
+import { statsSeriesRoutes } from './stats-series.routes';
 
 export function statsRoutes({ db, temporal, workflow }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
@@ -52,5 +53,6 @@ export function statsRoutes({ db, temporal, workflow }: MailingRouteDeps, regist
     },
   });
 
+  router.use(statsSeriesRoutes(db, registry));
   return router;
 }
