@@ -1,4 +1,5 @@
 import { MAILING_STATUSES, MESSAGE_STATUSES, type MailingFilter } from '../../lib/db/database';
+import { ZONE_GROUP_STATES, type ZoneGroupState } from '../../lib/mailings/zone-groups';
 import { isValidSendWindow } from '../../lib/time/window';
 import { z } from '../openapi';
 import { isoDate, page, PaginationQuery, patchBody } from './common.schemas';
@@ -79,6 +80,19 @@ export const UpdateMailingBody = patchBody(
 export const MailingListQuery = z.object({ ...PaginationQuery, status: z.enum(MAILING_STATUSES as [string, ...string[]]).optional() });
 export const MailingPage = page(MailingSchema, 'MailingPage');
 
+export const ZoneGroupSchema = z
+  .object({
+    timezones: z.array(z.string()),
+    messages: z.number().int().openapi({ description: "The mailing's messages to clients in these zones" }),
+    pending: z.number().int(),
+    state: z.enum(ZONE_GROUP_STATES as [ZoneGroupState, ...ZoneGroupState[]]).openapi({
+      description: "open: the zones' local send window is open now; waiting: it opens at opens_at; closed: it does not open again before ends_at (pending messages will expire); done: nothing pending",
+    }),
+    opens_at: z.string().nullable().openapi({ description: 'When a waiting group\'s window opens' }),
+    closes_at: z.string().nullable().openapi({ description: 'When an open or waiting group\'s window closes (at the latest ends_at)' }),
+  })
+  .openapi('MailingZoneGroup', { description: 'Time zones whose local send windows are the same instants' });
+
 export const ProgressSchema = z
   .object({
     mailing_id: z.number(),
@@ -88,6 +102,9 @@ export const ProgressSchema = z
     counts: StatusCountsSchema,
     next_wake_at: z.string().nullable(),
     live: z.boolean().openapi({ description: 'true when read from the running workflow, false when from the database' }),
+    groups: z.array(ZoneGroupSchema).openapi({
+      description: "The mailing's client time zones grouped as its workflow sends them (computed from the database: no worker needed); empty before the messages exist",
+    }),
   })
   .openapi('MailingProgress');
 
