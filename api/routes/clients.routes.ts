@@ -1,20 +1,70 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Db } from '../../lib/db/connect';
-import { deleteClient, findClient, insertClient, listClients, updateClient } from '../../lib/db/client.repository';
+import { clientFacets, countMatchingClients, deleteClient, findClient, insertClient, listClients, updateClient } from '../../lib/db/client.repository';
 import { cancelPendingForClient } from '../../lib/db/message.repository';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, MethodNotAllowedError, NotFoundError, ValidationError } from '../errors';
 import { presentClient } from '../presenters';
 import { defineRoute } from '../route';
-import { ClientListQuery, ClientPage, ClientSchema, CreateClientBody, UpdateClientBody } from '../schemas/client.schemas';
+import {
+  ClientCountBody,
+  ClientCountSchema,
+  ClientFacetsQuery,
+  ClientFacetsSchema,
+  ClientListQuery,
+  ClientPage,
+  ClientSchema,
+  CreateClientBody,
+  UpdateClientBody,
+} from '../schemas/client.schemas';
+import { toMailingFilter } from '../schemas/mailing.schemas';
 import { IdParams, toPage } from '../schemas/common.schemas';
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string })?.code === '23505';
 const phoneTaken = () => new ConflictError('A client with this phone already exists.', [{ path: 'body.phone', message: 'already exists' }]);
 
+/**
+ * /clients/facets and /clients/count sit beside /clients/{id}, whose methods the 405 check (api/method-not-allowed.ts)
+ * would otherwise grant them: a method they do not take is a 405 with their own Allow here, not a 400 from {id}.
+ */
+function onlyMethods(path: string, methods: string[]): RequestHandler {
+  const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].sort();
+  return (req, res, next) => {
+    if (allow.includes(req.method) && req.method !== 'OPTIONS') return next();
+    if (req.method === 'OPTIONS') return void res.set('Allow', allow.join(', ')).status(204).end();
+    next(new MethodNotAllowedError(req.method, `/api/v1${path}`, allow));
+  };
+}
+
 export function clientRoutes(db: Db, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Clients';
+
+  // Before /clients/:id, which would take these paths for an id.
+  router.all('/clients/facets', onlyMethods('/clients/facets', ['GET']));
+  router.all('/clients/count', onlyMethods('/clients/count', ['POST']));
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/clients/facets', tag, role: 'viewer',
+    summary: "Operator codes, tags and time zones with their client counts (most frequent first, at most limit each) and the client total, for a mailing's filter builder",
+    query: ClientFacetsQuery, response: { status: 200, schema: ClientFacetsSchema, description: 'Facets' },
+    handler: async ({ query }) => {
+      const f = await clientFacets(db, query.limit);
+      return { operator_codes: f.operatorCodes, tags: f.tags, timezones: f.timezones, total: f.total, limit: query.limit };
+    },
+  });
+
+  defineRoute(router, registry, {
+    method: 'post', path: '/clients/count', tag, role: 'viewer',
+    summary: 'How many clients a mailing with this filter would address now (exactly the mailing filter: empty list = any, any-of within a field, AND across fields), optionally per time zone. Reads only; a POST because a filter may hold up to 1000 codes and 1000 tags',
+    body: ClientCountBody, response: { status: 200, schema: ClientCountSchema, description: 'The count' },
+    handler: async ({ body, req }) => {
+      // The body is required as documented: `{}` counts every client, no body at all is a mistake.
+      if (req.body === undefined) throw new ValidationError([{ path: 'body', message: 'is required: a JSON object such as {} (every client)' }]);
+      const { by_timezone: byTimezone, ...filter } = body;
+      return countMatchingClients(db, toMailingFilter(filter), byTimezone);
+    },
+  });
 
   defineRoute(router, registry, {
     method: 'post', path: '/clients', tag, role: 'operator', summary: 'Create a client',

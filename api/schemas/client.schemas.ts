@@ -1,5 +1,6 @@
 import { z } from '../openapi';
-import { page, PaginationQuery, patchBody, timeZone } from './common.schemas';
+import { decimalInteger, page, PaginationQuery, patchBody, timeZone } from './common.schemas';
+import { FilterSchema } from './mailing.schemas';
 
 const phone = z.string().regex(/^7\d{10}$/, 'must be 7XXXXXXXXXX (11 digits starting with 7)').openapi({ example: '79001234567' });
 const operatorCode = z.string().regex(/^\d{3}$/, 'must be 3 digits').openapi({ example: '900' });
@@ -42,3 +43,38 @@ export const ClientListQuery = z.object({
 });
 
 export const ClientPage = page(ClientSchema, 'ClientPage');
+
+export const ClientFacetsQuery = z.object({
+  limit: decimalInteger({ min: 1, max: 1000, description: 'Values per facet, most frequent first (1-1000)', example: 100 }).default(100),
+});
+
+const facetValues = (description: string) =>
+  z.array(z.object({ value: z.string(), count: z.number().int().min(0) }).openapi('FacetValue')).openapi({ description });
+
+export const ClientFacetsSchema = z
+  .object({
+    operator_codes: facetValues('Operator codes with their client counts, most frequent first'),
+    tags: facetValues("Tags with their client counts, most frequent first ('' is the empty tag)"),
+    timezones: facetValues('Client time zones with their client counts, most frequent first'),
+    total: z.number().int().min(0).openapi({ description: 'Every client' }),
+    limit: z.number().int().openapi({ description: 'At most this many values per facet (a facet this long may have more)' }),
+  })
+  .openapi('ClientFacets', { description: "Values a mailing's filter can offer, from the data" });
+
+export const ClientCountBody = z
+  .object({
+    ...FilterSchema.shape,
+    by_timezone: z.boolean().default(false).openapi({ description: 'Also count the matching clients per time zone' }),
+  })
+  .strict()
+  .openapi('ClientCountQuery', { description: 'A mailing filter (empty list = any; any-of within a field, AND across fields) and options' });
+
+export const ClientCountSchema = z
+  .object({
+    count: z.number().int().min(0).openapi({ description: 'Clients a mailing with this filter would address now' }),
+    timezones: z
+      .array(z.object({ timezone: z.string(), count: z.number().int().min(0) }))
+      .nullable()
+      .openapi({ description: 'With by_timezone: the matching clients per time zone, most first; else null' }),
+  })
+  .openapi('ClientCount');
