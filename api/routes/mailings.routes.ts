@@ -20,18 +20,21 @@ import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
 import { CreateMailingBody, MailingListQuery, MailingPage, MailingSchema, ProgressSchema, toMailingFilter, UpdateMailingBody } from '../schemas/mailing.schemas';
 import { isWorkflowGone, withTemporal } from '../temporal-errors';
+import { mailingEventRoutes, type EventStreamOptions } from './mailing-events';
 import { readProgress, type ProgressSource } from './mailing-progress';
 
 export interface MailingRouteDeps {
   db: Db;
   temporal: Client;
   workflow: MailingWorkflowOptions;
+  /** Limits of the progress event streams (GET /mailings/{id}/events); defaults in mailing-events.ts. */
+  events?: Partial<EventStreamOptions>;
 }
 
 /** How long PATCH waits for the workflow to confirm an edit (a worker was seen polling just before). */
 const EDIT_TIMEOUT_MS = 5_000;
 
-export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
+export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDeps, registry: OpenAPIRegistry): Router {
   const router = Router();
   const tag = 'Mailings';
   const progress: ProgressSource = { db, temporal, presence: new WorkerPresence(temporal), taskQueue: workflow.taskQueue };
@@ -164,5 +167,6 @@ export function mailingRoutes({ db, temporal, workflow }: MailingRouteDeps, regi
     handler: async ({ params }) => readProgress(progress, await load(params.id)),
   });
 
+  router.use(mailingEventRoutes(progress, registry, events));
   return router;
 }
