@@ -648,6 +648,175 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/clients/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many clients a mailing with this filter would address now (exactly the mailing filter: empty list = any, any-of within a field, AND across fields), optionally per time zone. Reads only; a POST because a filter may hold up to 1000 codes and 1000 tags */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ClientCountQuery"];
+                };
+            };
+            responses: {
+                /** @description The count */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClientCount"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/facets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator codes, tags and time zones with their client counts (most frequent first, at most limit each) and the client total, for a mailing's filter builder */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Values per facet, most frequent first (1-1000) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Facets */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClientFacets"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/credential-types": {
         parameters: {
             query?: never;
@@ -2764,6 +2933,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mailings/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live progress as Server-Sent Events (text/event-stream)
+         * @description Event `progress` carries the object GET /mailings/{id}/progress answers: first at once, then whenever it changes (read every 1 s, once per mailing however many streams watch it). When the mailing finishes, its final progress, then event `end` with data `{"reason":"finished"}`, and the stream ends: call close(), or EventSource reconnects and gets the same again. Other `end` reasons: `deleted`, `reconnect` (the stream lived 300 s), `shutdown` (the API is stopping), `unavailable` (the database is away), `snapshot` (see below): reconnect for those (EventSource does so by itself after the `retry` of 2000 ms). A comment line `: keepalive` comes after 15 s of silence. It streams only to clients that name text/event-stream in Accept, as EventSource does; any other client gets the current progress and `end` with reason `snapshot` at once. At most 200 streams are open per API process; beyond that a 503 with Retry-After (poll /progress meanwhile). EventSource cannot send an Authorization header: browsers use the console session cookie.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many streams are open (Retry-After), or a dependency is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mailings/{id}/pause": {
         parameters: {
             query?: never;
@@ -3081,6 +3345,96 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["MailingStats"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailings/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A mailing's messages entering each final status per bucket (default minute), for its sent-over-time chart. By default from its start (or first final status) to now while it runs, else to just after its last final status, clipped to the last 2160 buckets */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Bucket length (UTC-aligned: a day runs 00:00Z-24:00Z); default minute */
+                    bucket?: "minute" | "hour" | "day";
+                    /** @description Start of the range; default: the mailing's first final status (or its start) (RFC 3339, years 1970-2199; normalised to UTC) */
+                    from?: string;
+                    /** @description End of the range, exclusive; default: now while the mailing runs, else just after its last final status (RFC 3339, years 1970-2199; normalised to UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The series */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageSeries"];
                     };
                 };
                 /** @description Invalid input (problem+json naming each field) */
@@ -3655,7 +4009,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Mailings with their message counts by status; totals are over every mailing, page_totals over this page */
+        /** Mailings (optionally of one status) with their message counts by status; totals are over every mailing, page_totals over this page */
         get: {
             parameters: {
                 query?: {
@@ -3663,6 +4017,7 @@ export interface paths {
                     cursor?: number;
                     /** @description Page size (1-500) */
                     limit?: number;
+                    status?: "scheduled" | "running" | "paused" | "completed" | "cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -3699,6 +4054,353 @@ export interface paths {
                 };
                 /** @description The key lacks the needed role */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/mailings/by-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mailings counted by status: all of them, or those created in [from, to) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only mailings created at or after this time (RFC 3339, years 1970-2199; normalised to UTC) */
+                    from?: string;
+                    /** @description Only mailings created before this time (RFC 3339, years 1970-2199; normalised to UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Counts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingsByStatus"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages entering each final status (sent, failed, unknown, expired, cancelled) per minute, hour or day, every bucket of the range (empty ones as zeros), with totals; of every mailing or one. From the per-minute summary the message triggers maintain. At most 2160 buckets */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Bucket length (UTC-aligned: a day runs 00:00Z-24:00Z); default hour */
+                    bucket?: "minute" | "hour" | "day";
+                    /** @description Start of the range (rounded down to its bucket); default: 24 buckets before to (RFC 3339, years 1970-2199; normalised to UTC) */
+                    from?: string;
+                    /** @description Only this mailing (404 when it does not exist) */
+                    mailing_id?: number;
+                    /** @description End of the range, exclusive (rounded up to its bucket); default: now (RFC 3339, years 1970-2199; normalised to UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The series */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageSeries"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Integration sync runs per bucket of their start (every bucket, empty ones as zeros) and over the range: by status (succeeded, failed, cancelled, running) with the records fetched, inserted and updated; of every integration or one. At most 2160 buckets */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Bucket length (UTC-aligned: a day runs 00:00Z-24:00Z); default hour */
+                    bucket?: "minute" | "hour" | "day";
+                    /** @description Start of the range (rounded down to its bucket); default: 24 buckets before to (RFC 3339, years 1970-2199; normalised to UTC) */
+                    from?: string;
+                    /** @description Only this integration (404 when it does not exist) */
+                    integration_id?: number;
+                    /** @description End of the range, exclusive (rounded up to its bucket); default: now (RFC 3339, years 1970-2199; normalised to UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The series */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SyncSeries"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook delivery attempts per bucket of their start (every bucket, empty ones as zeros) and over the range: attempts, succeeded, failed, success rate, latency p50/p99; of every endpoint or one. From the attempt log. At most 2160 buckets */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Bucket length (UTC-aligned: a day runs 00:00Z-24:00Z); default hour */
+                    bucket?: "minute" | "hour" | "day";
+                    /** @description Only this endpoint (404 when it does not exist) */
+                    endpoint_id?: number;
+                    /** @description Start of the range (rounded down to its bucket); default: 24 buckets before to (RFC 3339, years 1970-2199; normalised to UTC) */
+                    from?: string;
+                    /** @description End of the range, exclusive (rounded up to its bucket); default: now (RFC 3339, years 1970-2199; normalised to UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The series */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookSeries"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5676,6 +6378,40 @@ export interface components {
             timezone: string;
             updated_at: string;
         };
+        ClientCount: {
+            /** @description Clients a mailing with this filter would address now */
+            count: number;
+            /** @description With by_timezone: the matching clients per time zone, most first; else null */
+            timezones: {
+                count: number;
+                timezone: string;
+            }[] | null;
+        };
+        /** @description A mailing filter (empty list = any; any-of within a field, AND across fields) and options */
+        ClientCountQuery: {
+            /**
+             * @description Also count the matching clients per time zone
+             * @default false
+             */
+            by_timezone: boolean;
+            /** @default [] */
+            operator_codes: string[];
+            /** @default [] */
+            tags: string[];
+        };
+        /** @description Values a mailing's filter can offer, from the data */
+        ClientFacets: {
+            /** @description At most this many values per facet (a facet this long may have more) */
+            limit: number;
+            /** @description Operator codes with their client counts, most frequent first */
+            operator_codes: components["schemas"]["FacetValue"][];
+            /** @description Tags with their client counts, most frequent first ('' is the empty tag) */
+            tags: components["schemas"]["FacetValue"][];
+            /** @description Client time zones with their client counts, most frequent first */
+            timezones: components["schemas"]["FacetValue"][];
+            /** @description Every client */
+            total: number;
+        };
         ClientPage: {
             items: components["schemas"]["Client"][];
             next_cursor: number | null;
@@ -5883,6 +6619,10 @@ export interface components {
         CredentialTypeList: {
             items: components["schemas"]["CredentialType"][];
         };
+        FacetValue: {
+            count: number;
+            value: string;
+        };
         Integration: {
             active: boolean;
             /** @description The config */
@@ -6018,12 +6758,26 @@ export interface components {
         };
         MailingProgress: {
             counts: components["schemas"]["StatusCounts"];
+            /** @description The mailing's client time zones grouped as its workflow sends them (computed from the database: no worker needed); empty before the messages exist */
+            groups: components["schemas"]["MailingZoneGroup"][];
             /** @description true when read from the running workflow, false when from the database */
             live: boolean;
             mailing_id: number;
             next_wake_at: string | null;
             paused: boolean;
             phase: string;
+            total: number;
+        };
+        MailingsByStatus: {
+            counts: {
+                cancelled: number;
+                completed: number;
+                paused: number;
+                running: number;
+                scheduled: number;
+            };
+            from: string | null;
+            to: string | null;
             total: number;
         };
         MailingsOverview: {
@@ -6041,6 +6795,22 @@ export interface components {
             progress: components["schemas"]["MailingProgress"];
             total: number;
         };
+        /** @description Time zones whose local send windows are the same instants */
+        MailingZoneGroup: {
+            /** @description When an open or waiting group's window closes (at the latest ends_at) */
+            closes_at: string | null;
+            /** @description The mailing's messages to clients in these zones */
+            messages: number;
+            /** @description When a waiting group's window opens */
+            opens_at: string | null;
+            pending: number;
+            /**
+             * @description open: the zones' local send window is open now; waiting: it opens at opens_at; closed: it does not open again before ends_at (pending messages will expire); done: nothing pending
+             * @enum {string}
+             */
+            state: "open" | "waiting" | "closed" | "done";
+            timezones: string[];
+        };
         Message: {
             attempts: number;
             client_id: number | null;
@@ -6056,6 +6826,45 @@ export interface components {
         MessagePage: {
             items: components["schemas"]["Message"][];
             next_cursor: number | null;
+        };
+        /** @description Messages entering a final status per bucket, from the maintained per-minute summary */
+        MessageSeries: {
+            /** @enum {string} */
+            bucket: "minute" | "hour" | "day";
+            /**
+             * Format: date-time
+             * @description Start of the first bucket
+             */
+            from: string;
+            mailing_id: number | null;
+            /** @description Every bucket of the range, in order; empty ones are zeros */
+            points: components["schemas"]["MessageSeriesPoint"][];
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive)
+             */
+            to: string;
+            totals: components["schemas"]["MessageTransitionCounts"];
+        };
+        MessageSeriesPoint: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (UTC)
+             */
+            at: string;
+            cancelled: number;
+            expired: number;
+            failed: number;
+            sent: number;
+            unknown: number;
+        };
+        /** @description Messages that entered each final status */
+        MessageTransitionCounts: {
+            cancelled: number;
+            expired: number;
+            failed: number;
+            sent: number;
+            unknown: number;
         };
         Problem: {
             detail?: string;
@@ -6164,12 +6973,58 @@ export interface components {
             /** @description Requests that got no usable answer (timeout, lost connection, unreadable 2xx) or were in flight when a worker died: the SMS may have gone out, so they are never resent */
             unknown: number;
         };
+        SyncFigures: {
+            cancelled: number;
+            failed: number;
+            /** @description Records fetched by these runs */
+            fetched: number;
+            inserted: number;
+            running: number;
+            runs: number;
+            succeeded: number;
+            updated: number;
+        };
         SyncNow: {
             /**
              * @description Put the cursor back to the beginning first
              * @default false
              */
             full_resync: boolean;
+        };
+        /** @description Integration sync runs per bucket of their start, by status, with their record counts */
+        SyncSeries: {
+            /** @enum {string} */
+            bucket: "minute" | "hour" | "day";
+            /**
+             * Format: date-time
+             * @description Start of the first bucket
+             */
+            from: string;
+            integration_id: number | null;
+            /** @description Every bucket of the range, in order; empty ones are zeros */
+            points: components["schemas"]["SyncSeriesPoint"][];
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive)
+             */
+            to: string;
+            totals: components["schemas"]["SyncFigures"];
+        };
+        SyncSeriesPoint: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (UTC)
+             */
+            at: string;
+            cancelled: number;
+            failed: number;
+            /** @description Records fetched by these runs */
+            fetched: number;
+            inserted: number;
+            running: number;
+            runs: number;
+            succeeded: number;
+            updated: number;
         };
         SyncStarted: {
             run: components["schemas"]["IntegrationRun"];
@@ -6283,6 +7138,18 @@ export interface components {
             /** @enum {string} */
             trigger: "scheduled" | "resend" | "recover" | "test";
         };
+        /** @description Over the whole range (percentiles of all its attempts) */
+        WebhookAttemptFigures: {
+            attempts: number;
+            failed: number;
+            /** @description Median attempt duration; null without attempts */
+            latency_p50_ms: number | null;
+            /** @description 99th percentile attempt duration; null without attempts */
+            latency_p99_ms: number | null;
+            succeeded: number;
+            /** @description succeeded / attempts; null without attempts */
+            success_rate: number | null;
+        };
         WebhookAttemptPage: {
             items: components["schemas"]["WebhookAttempt"][];
             next_cursor: number | null;
@@ -6385,6 +7252,41 @@ export interface components {
             since: string;
             until: string;
             workflow_id: string;
+        };
+        /** @description Webhook delivery attempts (the attempt log) per bucket of their start */
+        WebhookSeries: {
+            /** @enum {string} */
+            bucket: "minute" | "hour" | "day";
+            endpoint_id: number | null;
+            /**
+             * Format: date-time
+             * @description Start of the first bucket
+             */
+            from: string;
+            /** @description Every bucket of the range, in order; empty ones are zeros */
+            points: components["schemas"]["WebhookSeriesPoint"][];
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive)
+             */
+            to: string;
+            totals: components["schemas"]["WebhookAttemptFigures"];
+        };
+        WebhookSeriesPoint: {
+            /**
+             * Format: date-time
+             * @description Start of the bucket (UTC)
+             */
+            at: string;
+            attempts: number;
+            failed: number;
+            /** @description Median attempt duration; null without attempts */
+            latency_p50_ms: number | null;
+            /** @description 99th percentile attempt duration; null without attempts */
+            latency_p99_ms: number | null;
+            succeeded: number;
+            /** @description succeeded / attempts; null without attempts */
+            success_rate: number | null;
         };
         WebhookStats: {
             attempts: {

@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../lib/db/connect';
-import type { MessageStatus } from '../../lib/db/database';
+import type { MailingStatus, MessageStatus } from '../../lib/db/database';
 import { findMailing, listMailings } from '../../lib/db/mailing.repository';
 import { countAllByStatus, countByStatusForMailings, listMessages } from '../../lib/db/message.repository';
 import { WorkerPresence } from '../../lib/temporal/worker-presence';
@@ -10,9 +10,8 @@ import { addCounts, countTotal, emptyCounts } from '../../lib/status-counts';
 import { NotFoundError } from '../errors';
 import { presentMailing, presentMessage } from '../presenters';
 import { defineRoute } from '../route';
-import { IdParams, PaginationQuery, toPage } from '../schemas/common.schemas';
-import { MailingStatsQuery, MailingStatsSchema, OverviewSchema } from '../schemas/mailing.schemas';
-import { z } from '../openapi';
+import { IdParams, toPage } from '../schemas/common.schemas';
+import { MailingListQuery, MailingStatsQuery, MailingStatsSchema, OverviewSchema } from '../schemas/mailing.schemas';
 import { readProgress, type ProgressSource } from './mailing-progress';
 import type { MailingRouteDeps } from './mailings.routes';
 import { statsSeriesRoutes } from './stats-series.routes';
@@ -23,10 +22,11 @@ export function statsRoutes({ db, temporal, workflow }: MailingRouteDeps, regist
   const progress: ProgressSource = { db, temporal, presence: new WorkerPresence(temporal), taskQueue: workflow.taskQueue };
 
   defineRoute(router, registry, {
-    method: 'get', path: '/stats/mailings', tag, role: 'viewer', summary: 'Mailings with their message counts by status; totals are over every mailing, page_totals over this page',
-    query: z.object(PaginationQuery), response: { status: 200, schema: OverviewSchema, description: 'Overview' },
+    method: 'get', path: '/stats/mailings', tag, role: 'viewer', summary: 'Mailings (optionally of one status) with their message counts by status; totals are over every mailing, page_totals over this page',
+    query: MailingListQuery, response: { status: 200, schema: OverviewSchema, description: 'Overview' },
     handler: async ({ query }) => {
-      const [rows, totals] = await Promise.all([listMailings(db, { cursor: query.cursor, limit: query.limit }), countAllByStatus(db)]);
+      const status = query.status as MailingStatus | undefined;
+      const [rows, totals] = await Promise.all([listMailings(db, { status, cursor: query.cursor, limit: query.limit }), countAllByStatus(db)]);
       const counts = await countByStatusForMailings(db, rows.map((r) => r.id));
       const pageTotals = emptyCounts();
       const items = rows.map((row) => {

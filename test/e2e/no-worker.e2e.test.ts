@@ -72,5 +72,15 @@ describe('with no worker running', () => {
     assert.deepEqual(one.body.page_totals, one.body.items[0].counts);
     const dbTotal = await s.tdb.db.selectFrom('messages').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     assert.equal(all.body.total, Number(dbTotal.n));
+    // status picks the mailings of one status (the console's list by status); totals stay over every mailing.
+    const completed = await s.http('GET', '/api/v1/stats/mailings?status=completed&limit=500');
+    assert.equal(completed.status, 200, JSON.stringify(completed.body));
+    const expected = all.body.items.filter((i: { mailing: { status: string } }) => i.mailing.status === 'completed');
+    assert.ok(expected.length > 0, 'a completed mailing exists');
+    assert.deepEqual(completed.body.items.map((i: { mailing: { id: number } }) => i.mailing.id), expected.map((i: { mailing: { id: number } }) => i.mailing.id));
+    assert.deepEqual(completed.body.totals, all.body.totals);
+    const bad = await s.http('GET', '/api/v1/stats/mailings?status=finished');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.errors[0].path, 'query.status');
   });
 });
