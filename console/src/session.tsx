@@ -22,7 +22,17 @@ export const SESSION_KEY = key('/api/v1/session');
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
-  const query = useQuery({ queryKey: SESSION_KEY, queryFn: () => unwrap(api.GET('/api/v1/session')), staleTime: 60_000 });
+  const query = useQuery({
+    queryKey: SESSION_KEY,
+    queryFn: async () => {
+      const answer = await unwrap(api.GET('/api/v1/session'));
+      // Set before the pages render: their first requests (a POST read such as /clients/count) start in effects that
+      // run before this provider's own effect.
+      setCsrfToken(answer.csrf_token ?? undefined);
+      return answer;
+    },
+    staleTime: 60_000,
+  });
   const session = query.data;
   useEffect(() => setCsrfToken(session?.csrf_token ?? undefined), [session?.csrf_token]);
 
