@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatRelative, hasData, isFinished, progressShare, temporalRunUrl, toColumns, zoneList } from '../../console/src/mailings/progress';
-import { bucketFor, customRange, presetRange, refreshMs } from '../../console/src/overview/range';
+import { formatRelative, hasData, isFinished, progressShare, seriesColumns, temporalRunUrl, toColumns, zoneList } from '../../console/src/mailings/progress';
+import { bucketColumns, bucketFor, customRange, presetRange, refreshMs } from '../../console/src/overview/range';
 
 describe('mailing progress and statistics', () => {
   const counts = { pending: 25, sent: 60, failed: 5, unknown: 5, expired: 3, cancelled: 2 };
@@ -24,6 +24,13 @@ describe('mailing progress and statistics', () => {
     assert.deepEqual(toColumns(points, ['sent'], true).values.sent, [3, 3, 7]);
     assert.equal(hasData(points, ['failed']), true);
     assert.equal(hasData(points.map((p) => ({ ...p, sent: 0, failed: 0 })), ['sent', 'failed']), false);
+  });
+
+  test('a timeline of one minute still spans time: running totals from 0 at its start, bars with an empty bucket after', () => {
+    const series = { bucket: 'minute' as const, points: [{ at: '2026-12-03T11:00:00.000Z', sent: 2, failed: 1 }] };
+    assert.deepEqual(seriesColumns(series, ['sent', 'failed'], true), { times: [1796295600, 1796295660], values: { sent: [0, 2], failed: [0, 1] } });
+    assert.deepEqual(seriesColumns(series, ['sent'], false), { times: [1796295600, 1796295660], values: { sent: [2, 0] } });
+    assert.deepEqual(seriesColumns({ bucket: 'hour', points: [] as { at: string; sent: number }[] }, ['sent'], true), { times: [], values: { sent: [] } });
   });
 
   test('long zone lists are cut for a table cell', () => {
@@ -62,5 +69,20 @@ describe('mailing progress and statistics', () => {
     assert.equal(customRange(null, '2026-12-03T00:00:00Z'), null);
     assert.equal(customRange('2026-12-03T00:00:00Z', '2026-12-03T00:00:00Z'), null);
     assert.equal(customRange('2026-01-01T00:00:00Z', '2026-12-03T00:00:00Z')?.bucket, 'day');
+  });
+
+  test('statistics buckets are plotted at their middle, between empty points at the range edges', () => {
+    const series = {
+      bucket: 'hour' as const,
+      from: '2026-12-03T10:00:00.000Z',
+      to: '2026-12-03T12:00:00.000Z',
+      points: [
+        { at: '2026-12-03T10:00:00.000Z', attempts: 0, success_rate: null },
+        { at: '2026-12-03T11:00:00.000Z', attempts: 3, success_rate: 2 / 3 },
+      ],
+    };
+    const columns = bucketColumns(series, { attempts: (p) => p.attempts, rate: (p) => p.success_rate });
+    assert.deepEqual(columns.times, [1796292000, 1796293800, 1796297400, 1796299200]);
+    assert.deepEqual(columns.values, { attempts: [null, 0, 3, null], rate: [null, null, 2 / 3, null] });
   });
 });

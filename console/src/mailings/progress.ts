@@ -49,6 +49,29 @@ export function toColumns<P extends SeriesPoint, K extends keyof P & string>(poi
   return { times, values };
 }
 
+export const BUCKET_SECONDS = { minute: 60, hour: 3_600, day: 86_400 } as const;
+
+/**
+ * A bucketed series as chart columns that always span some time: running totals are plotted at the END of each
+ * bucket, after a 0 at the start of the first (one minute of sending is a rising line, not a lone dot uPlot cannot
+ * scale); per-bucket values at each bucket's start, with an empty bucket after the last so a single bar has an axis.
+ */
+export function seriesColumns<P extends SeriesPoint, K extends keyof P & string>(
+  series: { bucket: keyof typeof BUCKET_SECONDS; points: P[] },
+  keys: K[],
+  cumulative: boolean,
+): { times: number[]; values: Record<K, number[]> } {
+  const { times, values } = toColumns(series.points, keys, cumulative);
+  if (times.length === 0) return { times, values };
+  const step = BUCKET_SECONDS[series.bucket];
+  if (cumulative) {
+    for (const k of keys) values[k] = [0, ...values[k]];
+    return { times: [times[0], ...times.map((t) => t + step)], values };
+  }
+  for (const k of keys) values[k] = [...values[k], 0];
+  return { times: [...times, times[times.length - 1] + step], values };
+}
+
 /** Whether any of the keys is non-zero somewhere (an all-zero chart shows an empty state instead). */
 export const hasData = <P, K extends keyof P>(points: P[], keys: K[]): boolean => points.some((p) => keys.some((k) => Number(p[k] ?? 0) > 0));
 

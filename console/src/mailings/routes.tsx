@@ -1,10 +1,10 @@
 import type { RouteObject } from 'react-router-dom';
-import { useTranslation } from 'react-i18next';
 
-function Placeholder() {
-  const { t } = useTranslation();
-  return <h1>{t('mailings.title')}</h1>;
-}
-
+// Each page is its own chunk, loaded when first visited.
 /** The mailings pages (paths relative to /console/). */
-export const mailingsRoutes: RouteObject[] = [{ path: 'mailings', element: <Placeholder /> }];
+export const mailingsRoutes: RouteObject[] = [
+  { path: 'mailings', lazy: async () => ({ Component: (await import('./MailingsPage')).MailingsPage }) },
+  { path: 'mailings/new', lazy: async () => ({ Component: (await import('./MailingFormPage')).NewMailingPage }) },
+  { path: 'mailings/:id', lazy: async () => ({ Component: (await import('./MailingPage')).MailingPage }) },
+  { path: 'mailings/:id/edit', lazy: async () => ({ Component: (await import('./MailingFormPage')).EditMailingPage }) },
+];

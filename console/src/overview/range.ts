@@ -42,3 +42,20 @@ export function customRange(from: string | null, to: string | null): Range | nul
 
 /** How often a range's figures are read again: every 15 s for minute buckets, every minute otherwise. */
 export const refreshMs = (bucket: Bucket): number => (bucket === 'minute' ? 15_000 : 60_000);
+
+/**
+ * A statistics series (every bucket of [from, to), as the API answers) as chart columns: each bucket at its middle,
+ * with empty points at the range's two edges so the first and last bars are drawn whole and the x axis shows the
+ * range asked for. `pick` reads each plotted value from a point (null leaves a gap, e.g. a rate without attempts).
+ */
+export function bucketColumns<P extends { at: string }, K extends string>(
+  series: { bucket: Bucket; from: string; to: string; points: P[] },
+  pick: Record<K, (point: P) => number | null>,
+): { times: number[]; values: Record<K, (number | null)[]> } {
+  const half = BUCKET_MS[series.bucket] / 2;
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+  const times = [seconds(Date.parse(series.from)), ...series.points.map((p) => seconds(Date.parse(p.at) + half)), seconds(Date.parse(series.to))];
+  const values = {} as Record<K, (number | null)[]>;
+  for (const key of Object.keys(pick) as K[]) values[key] = [null, ...series.points.map(pick[key]), null];
+  return { times, values };
+}

@@ -1,4 +1,59 @@
-// English strings of the overview pages (ru/overview.ts mirrors the keys).
+// English strings of the overview pages (ru/overview.ts mirrors the keys). Counted phrases carry every plural form
+// i18next may ask for (_one, _few, _many, _other), so the Russian dictionary can hold the same keys.
 export const overview = {
   title: 'Overview',
+  figures: 'Figures for the range',
+  custom: 'Custom range',
+  from: 'From',
+  to: 'To',
+  bucket: { minute: 'minute', hour: 'hour', day: 'day' },
+  figure: {
+    sent: 'Messages sent',
+    failed: 'Messages failed',
+    unknown_one: '+ {{count}} unknown (no usable answer)',
+    unknown_few: '+ {{count}} unknown (no usable answer)',
+    unknown_many: '+ {{count}} unknown (no usable answer)',
+    unknown_other: '+ {{count}} unknown (no usable answer)',
+    webhookSuccess: 'Webhook success rate',
+    attempts_one: '{{count}} delivery attempt',
+    attempts_few: '{{count}} delivery attempts',
+    attempts_many: '{{count}} delivery attempts',
+    attempts_other: '{{count}} delivery attempts',
+    latency: 'Webhook latency p50 / p99',
+    syncRuns: 'Sync runs',
+    syncOutcome: '{{succeeded}} succeeded, {{failed}} failed',
+  },
+  messages: {
+    title: 'Messages per {{bucket}}',
+    empty: 'No message reached a final status in this range. Pick a longer range, or start a mailing.',
+    summary: '{{sent}} sent, {{failed}} failed',
+  },
+  webhooks: {
+    title: 'Webhook deliveries per {{bucket}}',
+    successRate: 'Success rate, %',
+    p50: 'Latency p50, ms',
+    p99: 'Latency p99, ms',
+    axes: 'Left axis: success rate (%); right axis: latency (ms).',
+    empty: 'No webhook delivery attempt in this range. Add an endpoint under Webhooks to receive events.',
+    summary: 'Success rate {{rate}}, latency p50 {{p50}}, p99 {{p99}}',
+  },
+  syncs: {
+    title: 'Sync runs per {{bucket}}',
+    succeeded: 'Succeeded',
+    failed: 'Failed',
+    cancelled: 'Cancelled',
+    empty: 'No integration sync ran in this range. Integrations sync on their schedule, or on demand from their page.',
+  },
+  mailings: {
+    title: 'Mailings by status',
+    empty: 'No mailings yet.',
+    total_one: '{{count}} mailing in all',
+    total_few: '{{count}} mailings in all',
+    total_many: '{{count}} mailings in all',
+    total_other: '{{count}} mailings in all',
+  },
+  active: {
+    title: 'Running now',
+    empty: 'No mailing is running.',
+  },
 };
