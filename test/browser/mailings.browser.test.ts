@@ -189,4 +189,36 @@ describe('mailings pages', () => {
     await phone.context.close();
     h.stack.provider.configure({ latencyMs: 0 });
   });
+
+  test('without the event stream the page polls; a viewer sees no controls', async () => {
+    const created = await h.stack.http('POST', '/api/v1/mailings', {
+      text: 'Polled',
+      starts_at: new Date(Date.now() + 8_000).toISOString(), // scheduled while the page opens, then it runs
+      ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+      filter: { operator_codes: [], tags: ['vip'] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { context, page } = await h.newPage();
+    // A proxy that refuses event streams: the page falls back to short polling and still sees the end.
+    await page.route('**/api/v1/mailings/*/events', (route) => route.fulfill({ status: 503, contentType: 'application/problem+json', body: '{"title":"no streams"}' }));
+    await h.signInWithKey(page);
+    await page.goto(`${h.consoleUrl}mailings/${created.body.id}`);
+    await page.getByText('● Updating every 1.5 s').waitFor();
+    await page.getByRole('heading', { level: 1 }).getByText('completed').waitFor({ timeout: 30_000 });
+    await waitForFigure(page, 'count-sent', (n) => n === 2, 'both sent, seen by polling');
+    await context.close();
+
+    const viewer = await h.stack.http('POST', '/api/v1/api-keys', { name: 'viewer for the console', role: 'viewer' });
+    assert.equal(viewer.status, 201, JSON.stringify(viewer.body));
+    const v = await h.newPage();
+    await h.signInWithKey(v.page, viewer.body.key);
+    await v.page.goto(`${h.consoleUrl}mailings/${created.body.id}`);
+    await v.page.getByTestId('count-sent').getByText('2').waitFor();
+    await v.page.getByText(/Your role \(viewer\) can look but not change things here/).waitFor();
+    for (const name of ['Edit', 'Pause', 'Cancel mailing', 'Delete']) assert.equal(await v.page.getByRole('button', { name, exact: true }).count(), 0, `no ${name} for a viewer`);
+    await v.page.goto(`${h.consoleUrl}mailings`);
+    await v.page.getByRole('link', { name: /Polled/ }).waitFor();
+    assert.equal(await v.page.getByRole('button', { name: 'New mailing' }).count(), 0);
+    await v.context.close();
+  });
 });
