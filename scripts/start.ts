@@ -181,6 +181,8 @@ function main(config: Config): void {
       '',
       'Relay is running. Ctrl-C to stop.',
       '',
+      `  Console        ${api.url}/console/   (sign in with the admin API key below${effective.OIDC_ISSUER_URL ? ' or through OIDC' : ''})`,
+      '',
       `  API            ${api.url}`,
       `  API docs       ${api.url}/docs`,
       `  OpenAPI        ${api.url}/openapi.json`,

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
@@ -17,17 +18,24 @@ export interface Series {
  */
 export function Chart({ times, series, height = 240, label, summary }: { times: number[]; series: Series[]; height?: number; label: string; summary?: string }) {
   const box = useRef<HTMLDivElement>(null);
+  const { t, i18n } = useTranslation();
+  const locale = i18n.language;
+  const timeLabel = t('common.time.label');
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     const hasRight = series.some((s) => s.right);
+    // Dates on the axis and in the legend in the viewer's language and zone (uPlot's own names are English).
+    const span = times.length > 1 ? times[times.length - 1] - times[0] : 0;
+    const tick = new Intl.DateTimeFormat(locale, span > 2 * 86_400 ? { day: 'numeric', month: 'short' } : { hour: '2-digit', minute: '2-digit' });
+    const full = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
     const options: uPlot.Options = {
       width: Math.max(el.clientWidth, 280),
       height,
       scales: { x: { time: true }, y: { auto: true, range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] }, ...(hasRight ? { r: { auto: true } } : {}) },
-      axes: [{}, { scale: 'y' }, ...(hasRight ? [{ scale: 'r', side: 1 as const, grid: { show: false } }] : [])],
+      axes: [{ values: (_u, splits) => splits.map((v) => tick.format(v * 1_000)) }, { scale: 'y' }, ...(hasRight ? [{ scale: 'r', side: 1 as const, grid: { show: false } }] : [])],
       series: [
-        {},
+        { label: timeLabel, value: (_u, v) => (v === null || v === undefined ? '—' : full.format(v * 1_000)) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,
@@ -46,7 +54,7 @@ export function Chart({ times, series, height = 240, label, summary }: { times: 
       resize.disconnect();
       plot.destroy();
     };
-  }, [times, series, height]);
+  }, [times, series, height, locale, timeLabel]);
   return (
     <figure className="chart">
       <div ref={box} role="img" aria-label={label} />

@@ -60,6 +60,7 @@ export const common = {
     readOnly: 'Your role ({{role}}) can look but not change things here.',
   },
   time: {
+    label: 'Time',
     yourZone: 'Times are shown in your time zone ({{zone}}); hover for UTC.',
     never: '—',
     range: 'Time range',
