@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { ensureConsoleBuilt } from '../support/console-build';
 import { startOidcProvider, type OidcTestProvider } from '../support/oidc-provider';
 import { startStack, type Stack } from '../support/stack';
 
@@ -73,6 +74,7 @@ describe('console OIDC sign-in in headless Chromium', { timeout: 180_000, skip: 
       ],
     });
     const { chromium } = await import('playwright-core');
+    await ensureConsoleBuilt();
     [s, browser] = await Promise.all([
       startStack({
         withWorker: false,
@@ -155,6 +157,32 @@ describe('console OIDC sign-in in headless Chromium', { timeout: 180_000, skip: 
     assert.equal(url.searchParams.get('return_to'), '/console/mailings');
     assert.equal((await context.cookies(api)).some((c) => c.name === 'relay_session'), false);
     assert.equal((await pageFetch(page, '/api/v1/session')).body.authenticated, false);
+    await context.close();
+  });
+
+  test('through the console: its sign-in page, the provider, back on the overview as the mapped role, sign out', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${api}/console/clients`);
+    await page.getByRole('heading', { name: 'Sign in to Relay' }).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'console-sign-in.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+    await page.getByLabel('Username').fill('ada');
+    await page.getByLabel('Password').fill('secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${api}/console/clients`);
+    await page.getByText('Signed in as Ada Lovelace (admin)').waitFor();
+    await page.getByRole('heading', { name: 'Clients' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Relay' }).waitFor();
+    assert.equal((await pageFetch(page, '/api/v1/session')).body.authenticated, false);
+
+    // Someone the provider knows but Relay gives no role: the sign-in page says why.
+    await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+    await page.getByLabel('Username').fill('mallory');
+    await page.getByLabel('Password').fill('secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('Your account has no role in Relay').waitFor();
     await context.close();
   });
 });
