@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import compression from 'compression';
 import express, { type Router } from 'express';
 
 /** Where `npm run console:build` (run by `npm install` through `prepare`) writes the console. */
@@ -13,6 +14,9 @@ export const CONSOLE_DIST = path.resolve(__dirname, '..', 'console', 'dist');
 export function consoleRoutes(dist = CONSOLE_DIST): Router {
   const router = express.Router();
   const index = path.join(dist, 'index.html');
+  // gzip here only: the console's scripts are most of what it weighs (~620 KB -> ~200 KB); the API's own answers
+  // (and its event streams) are left as they are.
+  router.use(compression());
   router.use(
     '/assets',
     express.static(path.join(dist, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
