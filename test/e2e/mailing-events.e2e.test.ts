@@ -134,7 +134,7 @@ describe('GET /mailings/{id}/events (Server-Sent Events)', () => {
     const m = await createMailingRow(s.tdb.db, { startsAt: new Date(Date.now() + H), endsAt: new Date(Date.now() + 2 * H) });
     const started = Date.now();
     const read = await readEvents(`${s.api.url}/api/v1/mailings/${m.id}/events`, { accept: '*/*' });
-    assert.ok(Date.now() - started < 3_000);
+    assert.ok(Date.now() - started < 20_000, "answered without waiting for the stream to run its course");
     assert.equal(read.status, 200);
     assert.match(read.contentType ?? '', /^text\/event-stream/);
     assert.equal(read.retry, 2000);
@@ -221,7 +221,7 @@ describe('GET /mailings/{id}/events (Server-Sent Events)', () => {
         assert.deepEqual(read.events[1].data, { reason: 'reconnect' });
         assert.ok(read.comments >= 2, `${read.comments} heartbeats`);
       }
-      assert.ok(Date.now() - started >= 1_400 && Date.now() - started < 5_000);
+      assert.ok(Date.now() - started >= 1_400 && Date.now() - started < 20_000, "ended by the lifetime limit, not before");
       // Their slots are free again.
       const next = await readEvents(url, { accept: 'text/event-stream', stopAfter: (e) => e.length >= 1 });
       assert.equal(next.status, 200);
@@ -252,7 +252,9 @@ describe('GET /mailings/{id}/events (Server-Sent Events)', () => {
       await new Promise((r) => setTimeout(r, 300));
       const closing = Date.now();
       await new Promise((resolve) => server.close(resolve));
-      assert.ok(Date.now() - closing < 1_000, `closed in ${Date.now() - closing} ms`);
+      // Without the shutdown hook the close would wait for the stream's own end (minutes); a busy machine may take a
+      // second or two, so the bound only tells "ended the streams" from "held the close".
+      assert.ok(Date.now() - closing < 15_000, `closed in ${Date.now() - closing} ms`);
       const read = await open;
       assert.deepEqual(read.events.at(-1), { event: 'end', data: { reason: 'shutdown' } });
       await listen();
