@@ -121,6 +121,7 @@ describe('API keys page', () => {
     await page.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByText('Key “Viewer in tests” revoked').waitFor();
+    await row.getByText(/revoked/).waitFor(); // the list is read again after the revoke
     assert.match(await row.innerText(), /revoked/);
     // (No reload: the next page's request gets a 401, and the console goes back to sign-in.)
     await v.locator('.subnav').getByRole('link', { name: 'Credentials' }).click();
