@@ -1,5 +1,6 @@
 // One delivery attempt: load, sign, POST, log, and judge the endpoint's health.
 import { isIP } from 'node:net';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { SecretBoxError, type SecretBox } from '../lib/crypto/secret-box';
 import type { Db } from '../lib/db/connect';
@@ -31,8 +32,8 @@ export interface WebhookActivityDeps {
   temporal: { client: Client; options: WebhookWorkflowOptions };
 }
 
-const GONE_REASON = 'the endpoint answered 410 Gone';
-const STREAK_REASON = 'every delivery failed since';
+export const GONE_REASON = 'the endpoint answered 410 Gone';
+export const STREAK_REASON = 'every delivery failed since';
 
 const skipped = (error: string, deliveryStatus: 'failed' | 'cancelled'): AttemptResult => ({
   outcome: 'skipped',
@@ -96,6 +97,7 @@ export async function attemptDelivery(deps: WebhookActivityDeps, input: AttemptI
     retryAfterMs: result.failure?.retryAfterMs ?? null,
     error: result.error,
     responseBody: result.responseBody,
+    run: Context.current().info.workflowExecution,
   });
   if (!fresh) {
     // Another run of this very attempt (an activity retried while the first still ran) logged it first: its word counts.
@@ -130,7 +132,7 @@ async function followUp(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow,
 }
 
 /** What one attempt sends: the signed body and every header, Relay's and the endpoint's. */
-interface WebhookRequestParts {
+export interface WebhookRequestParts {
   body: string;
   headers: Record<string, string>;
 }
@@ -143,7 +145,7 @@ const describeError = (err: unknown): string =>
  * Node would refuse (saved before the API checked them), a malformed secret. No I/O, so nothing here can heal by
  * retrying the activity: every error, even an unexpected one, comes back as the reason for a failed attempt.
  */
-function buildRequest(
+export function buildRequest(
   box: SecretBox,
   endpoint: WebhookEndpointRow,
   event: { id: number; type: string; created_at: Date; payload: unknown },
@@ -175,7 +177,7 @@ function buildRequest(
  * Sends the request. An error thrown on the way concerns this request only (a stored URL that no longer parses, a
  * literal address the policy refuses), so it is a failed attempt, never an activity failure.
  */
-async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, request: WebhookRequestParts): Promise<HttpAttempt> {
+export async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, request: WebhookRequestParts): Promise<HttpAttempt> {
   try {
     const url = new URL(endpoint.url);
     if (policy.httpsOnly && url.protocol !== 'https:') return { kind: 'network', error: 'refused: https is required', durationMs: 0 };
@@ -188,7 +190,7 @@ async function send(policy: UrlPolicy, endpoint: WebhookEndpointRow, request: We
   }
 }
 
-function judge(http: HttpAttempt, startedAtMs: number): AttemptResult {
+export function judge(http: HttpAttempt, startedAtMs: number): AttemptResult {
   if (http.kind !== 'response') {
     return {
       outcome: 'failed',
@@ -223,7 +225,7 @@ function fromLog(row: WebhookAttemptRow): AttemptResult {
  * so a retry after a failed publish publishes it (once) instead of losing it. False when the endpoint is not disabled
  * for this kind of reason (a user disabled it, or it is gone).
  */
-async function disable(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow, reason: string): Promise<boolean> {
+export async function disable(deps: WebhookActivityDeps, endpoint: WebhookEndpointRow, reason: string): Promise<boolean> {
   const row = await disableEndpoint(deps.db, endpoint.id, reason);
   const kind = reason.startsWith(STREAK_REASON) ? STREAK_REASON : reason;
   if (!row || row.enabled || !row.disabled_at || !row.disabled_reason?.startsWith(kind)) return false;

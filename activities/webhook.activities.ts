@@ -9,7 +9,8 @@ import {
 } from '../lib/db/webhook-delivery.repository';
 import { findEvent } from '../lib/db/webhook-event.repository';
 import { restartDelivery } from '../lib/webhooks/restart';
-import type { AttemptInput, AttemptResult, RecoverPage, RetentionResult } from '../workflows/webhook.contract';
+import type { AttemptInput, AttemptResult, DispatchInput, DispatchResult, RecoverPage, RetentionResult } from '../workflows/webhook.contract';
+import { dispatchDeliveries } from './webhook-dispatch';
 import { attemptDelivery, type WebhookActivityDeps } from './webhook-attempt';
 
 export type { WebhookActivityDeps };
@@ -23,6 +24,11 @@ export function createWebhookActivities(deps: WebhookActivityDeps) {
   return {
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
       return attemptDelivery(deps, input);
+    },
+
+    /** A dispatcher's round: claims due deliveries and sends them for the settings' budget (webhook-dispatch.ts). */
+    async dispatchDeliveries(input: DispatchInput): Promise<DispatchResult> {
+      return dispatchDeliveries(deps, input);
     },
 
     async scheduleRetry({ deliveryId, nextAttemptAt }: { deliveryId: number; nextAttemptAt: string }): Promise<void> {

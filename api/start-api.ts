@@ -34,6 +34,7 @@ export function createAppFromConfig(deps: { config: Config; db: Db; logger: Logg
     events: createEventPublisher({ db, client: temporal, options, logger }),
     secretBox: new SecretBox(requireSetting(config, 'ENCRYPTION_KEY')),
     urlPolicy: { allowlist: parseAllowlist(config.WEBHOOK_ALLOWLIST), httpsOnly: config.WEBHOOK_HTTPS_ONLY },
+    maxBacklog: config.WEBHOOK_MAX_BACKLOG,
   };
   const integrations = {
     plugins: loadPlugins(),

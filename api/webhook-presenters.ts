@@ -21,6 +21,12 @@ function presentHeaders(e: WebhookEndpointRow, view: HeaderView): { header_names
   return { header_names: names, headers: Object.fromEntries(names.map((name) => [name, headers[name] ?? null])) };
 }
 
+/** closed: deliveries flow; open: none until the next probe; half-open: the next due delivery is a probe. */
+function breakerState(e: WebhookEndpointRow): 'closed' | 'open' | 'half-open' {
+  if (e.breaker_open_until === null) return 'closed';
+  return e.breaker_open_until.getTime() > Date.now() ? 'open' : 'half-open';
+}
+
 export const presentEndpoint = (e: WebhookEndpointRow, view: HeaderView) => ({
   id: e.id,
   url: e.url,
@@ -29,6 +35,7 @@ export const presentEndpoint = (e: WebhookEndpointRow, view: HeaderView) => ({
   ...presentHeaders(e, view),
   timeout_ms: e.timeout_ms,
   rate_limit_per_s: e.rate_limit_per_s,
+  ordering: e.ordering,
   enabled: e.enabled,
   disabled_reason: e.disabled_reason,
   disabled_at: iso(e.disabled_at),
@@ -37,6 +44,11 @@ export const presentEndpoint = (e: WebhookEndpointRow, view: HeaderView) => ({
     failure_count: e.failure_count,
     last_success_at: iso(e.last_success_at),
     last_failure_at: iso(e.last_failure_at),
+    breaker: {
+      state: breakerState(e),
+      consecutive_failures: e.breaker_failures,
+      next_probe_at: e.breaker_open_until && e.breaker_open_until.getTime() > Date.now() ? e.breaker_open_until.toISOString() : null,
+    },
   },
   created_at: e.created_at.toISOString(),
   updated_at: e.updated_at.toISOString(),
@@ -64,7 +76,8 @@ export const presentDelivery = (d: WebhookDeliveryRow) => ({
   last_status_code: d.last_status_code,
   last_error: d.last_error,
   delivered_at: iso(d.delivered_at),
-  workflow_id: deliveryWorkflowId(d.event_id, d.endpoint_id),
+  workflow_id: d.engine === 'workflow' ? deliveryWorkflowId(d.event_id, d.endpoint_id) : null,
+  engine: d.engine,
   created_at: d.created_at.toISOString(),
 });
 
@@ -82,6 +95,8 @@ export const presentAttempt = (a: WebhookAttemptRow & { event_type: string }) =>
   status_code: a.status_code,
   error: a.error,
   response_body: a.response_body,
+  workflow_id: a.workflow_id,
+  run_id: a.run_id,
 });
 
 export const presentEventType = (t: WebhookEventTypeRow) => ({

@@ -4427,6 +4427,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/backlog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dispatch backlog: deliveries still to make, how many are due now, and the oldest undelivered one (counted at most once a second) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The backlog */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookBacklog"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/deliveries": {
         parameters: {
             query?: never;
@@ -6024,7 +6096,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Accepted: one delivery workflow per endpoint */
+                /** @description Accepted: stored with one delivery per endpoint, which the dispatchers send */
                 202: {
                     headers: {
                         [name: string]: unknown;
@@ -6549,6 +6621,12 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /**
+             * @description 'fifo': events reach the endpoint in publish order, one in flight at a time; a failing delivery holds the rest back until it succeeds or exhausts its schedule. 'none' (default): deliveries go out concurrently.
+             * @default none
+             * @enum {string}
+             */
+            ordering: "none" | "fifo";
             /**
              * @description Deliveries per second at most; null = unlimited
              * @default null
@@ -7112,6 +7190,8 @@ export interface components {
             headers?: {
                 [key: string]: string;
             };
+            /** @enum {string} */
+            ordering?: "none" | "fifo";
             rate_limit_per_s?: number | null;
             timeout_ms?: number;
             /**
@@ -7133,10 +7213,13 @@ export interface components {
             outcome: "succeeded" | "failed";
             /** @description First 20 KB of the answer */
             response_body: string | null;
+            run_id: string | null;
             started_at: string;
             status_code: number | null;
             /** @enum {string} */
             trigger: "scheduled" | "resend" | "recover" | "test";
+            /** @description The Temporal workflow whose run made this attempt (find it in the Temporal UI) */
+            workflow_id: string | null;
         };
         /** @description Over the whole range (percentiles of all its attempts) */
         WebhookAttemptFigures: {
@@ -7154,11 +7237,24 @@ export interface components {
             items: components["schemas"]["WebhookAttempt"][];
             next_cursor: number | null;
         };
+        WebhookBacklog: {
+            /** @description Of those, due now */
+            due: number;
+            /** @description Past this many pending deliveries, publishing answers 429 (null: no limit) */
+            max_backlog: number | null;
+            oldest_undelivered_age_ms: number | null;
+            /** @description Creation time of the oldest pending delivery */
+            oldest_undelivered_at: string | null;
+            /** @description Deliveries the dispatchers still have to make (due now or later) */
+            pending: number;
+        };
         WebhookDelivery: {
             attempts: number;
             created_at: string;
             delivered_at: string | null;
             endpoint_id: number;
+            /** @enum {string} */
+            engine: "dispatcher" | "workflow";
             event_id: number;
             id: number;
             last_attempt_at: string | null;
@@ -7167,7 +7263,8 @@ export interface components {
             next_attempt_at: string | null;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "cancelled";
-            workflow_id: string;
+            /** @description The delivery's own workflow (endpoint tests, deliveries from before the dispatchers); null when the dispatchers carry it: each attempt names the dispatcher run that made it */
+            workflow_id: string | null;
         };
         WebhookDeliveryPage: {
             items: components["schemas"]["WebhookDelivery"][];
@@ -7187,12 +7284,21 @@ export interface components {
                 [key: string]: string | null;
             };
             health: {
+                /** @description The circuit breaker: open after consecutive failures, then one probe at a time until a success closes it */
+                breaker: {
+                    consecutive_failures: number;
+                    next_probe_at: string | null;
+                    /** @enum {string} */
+                    state: "closed" | "open" | "half-open";
+                };
                 failing_since: string | null;
                 failure_count: number;
                 last_failure_at: string | null;
                 last_success_at: string | null;
             };
             id: number;
+            /** @enum {string} */
+            ordering: "none" | "fifo";
             rate_limit_per_s: number | null;
             timeout_ms: number;
             updated_at: string;

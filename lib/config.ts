@@ -80,6 +80,26 @@ const ConfigSchema = z.object({
   /** Unset: none (`npm start` then allows this machine). Set, even to '' (allow nothing): exactly that. */
   WEBHOOK_ALLOWLIST: z.string().optional(),
   WEBHOOK_HTTPS_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Dispatcher workflows (each serves the endpoints whose id mod this count is its shard). */
+  WEBHOOK_DISPATCHERS: z.coerce.number().int().min(1).max(64).default(2),
+  WEBHOOK_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(5_000).default(256),
+  WEBHOOK_DISPATCH_BATCH: z.coerce.number().int().min(1).max(5_000).default(500),
+  WEBHOOK_DISPATCH_PER_ENDPOINT: z.coerce.number().int().min(1).max(1_000).default(64),
+  WEBHOOK_DISPATCH_POLL_MS: z.coerce.number().int().min(5).max(10_000).default(50),
+  WEBHOOK_DISPATCH_BUDGET_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  /** How long a claimed delivery stays reserved: above the longest endpoint timeout (30 s) + a rate-limit wait (10 s). */
+  WEBHOOK_DISPATCH_LEASE_MS: z.coerce.number().int().min(5_000).max(3_600_000).default(120_000),
+  /** Consecutive failed attempts that open an endpoint's circuit breaker. */
+  WEBHOOK_BREAKER_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Pending deliveries beyond which POST /webhooks/events answers 429 (0 = no limit). */
+  WEBHOOK_MAX_BACKLOG: z.coerce.number().int().min(0).max(100_000_000).default(200_000),
+  /** The retry delays in ms, comma-separated (default: the Svix schedule 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h). */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be delays in ms separated by commas, e.g. 5000,300000')
+    .transform((v) => v.split(',').map(Number))
+    .pipe(z.array(z.number().int().min(1).max(7 * 86_400_000)).min(1).max(20))
+    .optional(),
   WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   INTEGRATION_TASK_QUEUE: z.string().min(1).default('relay-integrations'),
   INTEGRATION_PRIORITY_TASK_QUEUE: z.string().min(1).default('relay-integrations-priority'),

@@ -72,7 +72,7 @@ export async function runWebhookBench(deps: WebhookBenchDeps): Promise<Record<st
   const { db, client, config, logger, receiverUrl, knobs } = deps;
   const box = new SecretBox(requireSetting(config, 'ENCRYPTION_KEY'));
   for (let i = 0; i < knobs.endpoints; i++) {
-    const fields = { url: `${receiverUrl}/ep-${i}`, description: `bench ${i}`, event_types: [], sealed_headers: {}, timeout_ms: 10_000, rate_limit_per_s: null, enabled: true };
+    const fields = { url: `${receiverUrl}/ep-${i}`, description: `bench ${i}`, event_types: [], sealed_headers: {}, timeout_ms: 10_000, rate_limit_per_s: null, ordering: 'none' as const, enabled: true };
     await insertEndpoint(db, fields, box.seal(generateSecret()));
   }
   const publisher = createEventPublisher({ db, client, options: webhookOptionsFromConfig(config), logger });

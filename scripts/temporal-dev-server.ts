@@ -15,6 +15,9 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../lib/temporal/search-attributes';
 
+/** The dev server's SQLite settings for `npm start` and the bench (see below). */
+export const DEV_SERVER_SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=off'];
+
 export interface TemporalDevServerOptions {
   cliPath: string;
   dataDir: string;
@@ -100,6 +103,9 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     '--ui-disable-news-fetch',
     '--db-filename',
     dbFile,
+    // Write-ahead log, no fsync per commit: about 3x the throughput of the defaults (measured). The price: a machine
+    // crash (not a process crash) can lose the dev server's last writes. Production runs a real Temporal cluster.
+    ...DEV_SERVER_SQLITE_PRAGMAS,
     '--namespace',
     namespace,
     '--dynamic-config-value',

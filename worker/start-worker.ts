@@ -8,7 +8,8 @@ import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
 import { parseAllowlist } from '../lib/net/ssrf';
 import { connectTemporal } from '../lib/temporal/connect';
-import { ensureWebhookSchedules, webhookOptionsFromConfig } from '../lib/temporal/webhook-workflows';
+import { ensureDispatchers, ensureWebhookSchedules, webhookOptionsFromConfig } from '../lib/temporal/webhook-workflows';
+import { dispatchSettingsFromConfig } from '../lib/webhooks/dispatch-settings';
 import { loadPlugins, type PluginRegistry } from '../lib/integrations/registry';
 import { ensureIntegrationSchedules } from '../lib/integrations/schedules';
 import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
@@ -81,6 +82,11 @@ export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]
     run.catch((err: unknown) => logger.error({ err, taskQueue: w.options.taskQueue }, 'worker stopped with an error'));
     return run;
   });
+  if (config.WORKER_QUEUES.includes('webhooks')) {
+    await ensureDispatchers(temporal.client, webhookOptions, dispatchSettingsFromConfig(config)).catch((err: unknown) =>
+      logger.error({ err }, 'could not start the webhook dispatchers'),
+    );
+  }
   if (!deps.skipSchedules) {
     await ensureWebhookSchedules(temporal.client, { ...webhookOptions, retentionDays: config.WEBHOOK_RETENTION_DAYS }).catch((err: unknown) =>
       logger.error({ err }, 'could not create the webhook schedules'),

@@ -1,5 +1,6 @@
 // Workflow bundle entry: deterministic code only.
 export { mailingWorkflow } from './mailing.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
+export { webhookDispatcherWorkflow } from './webhook-dispatcher.workflow';
 export { webhookDispatchSweepWorkflow, webhookRecoverWorkflow, webhookRetentionWorkflow } from './webhook-maintenance.workflow';
 export { integrationSyncWorkflow, syncAllIntegrationsWorkflow } from './integration-sync.workflow';

@@ -6,6 +6,51 @@ export const WEBHOOK_DELIVERY_WORKFLOW_TYPE = 'webhookDeliveryWorkflow';
 export const WEBHOOK_RECOVER_WORKFLOW_TYPE = 'webhookRecoverWorkflow';
 export const WEBHOOK_SWEEP_WORKFLOW_TYPE = 'webhookDispatchSweepWorkflow';
 export const WEBHOOK_RETENTION_WORKFLOW_TYPE = 'webhookRetentionWorkflow';
+export const WEBHOOK_DISPATCHER_WORKFLOW_TYPE = 'webhookDispatcherWorkflow';
+
+/** The long-lived dispatcher of one shard of endpoints (endpoint id mod shards). */
+export const dispatcherWorkflowId = (shard: number, shards: number): string => `webhook-dispatcher-${shard}-of-${shards}`;
+
+/** A dispatcher's settings (from config: workflows cannot read it) and where it stands. */
+export interface DispatchSettings {
+  shard: number;
+  shards: number;
+  /** How long one dispatch activity runs before handing back to its workflow. */
+  budgetMs: number;
+  /** Requests in flight at once, and deliveries claimed per round trip to the database. */
+  concurrency: number;
+  batchSize: number;
+  /** Requests in flight to one endpoint at once. */
+  perEndpoint: number;
+  /** A claimed delivery is reserved this long (longer than any request, rate-limit wait and write). */
+  leaseMs: number;
+  /** How often an idle dispatcher looks for due deliveries. */
+  pollMs: number;
+  breakerThreshold: number;
+  /** Retry delays (the Svix schedule when absent). */
+  retryDelaysMs?: number[];
+}
+
+export type DispatchInput = DispatchSettings;
+
+export interface DispatchResult {
+  claimed: number;
+  attempts: number;
+  succeeded: number;
+  failed: number;
+  /** Deliveries whose schedule ran out (failed for good). */
+  exhausted: number;
+  /** Put off by the endpoint's rate limit (no attempt made). */
+  deferred: number;
+  /** Given back without an attempt (the endpoint's breaker tripped meanwhile, or the activity was cancelled). */
+  released: number;
+}
+
+export interface DispatcherState {
+  rounds: number;
+  totals: DispatchResult;
+  generation: number;
+}
 
 /** One workflow per (event, endpoint) delivery; a resend runs the same id again. */
 export const deliveryWorkflowId = (eventId: number, endpointId: number): string => `webhook-${eventId}-${endpointId}`;

@@ -16,6 +16,8 @@ export interface WebhookRouteDeps {
   events: EventPublisher;
   secretBox: SecretBox;
   urlPolicy: UrlPolicy;
+  /** Pending deliveries beyond which publishing answers 429 (0 = no limit). */
+  maxBacklog: number;
 }
 
 export async function loadEndpoint(db: Db, id: number): Promise<WebhookEndpointRow> {

@@ -5,13 +5,15 @@ import { deleteEventType, findEventType, insertEventType, listEventTypes } from 
 import { findEvent, listEvents } from '../../lib/db/webhook-event.repository';
 import { isSystemEventType, systemEventTypes } from '../../lib/webhooks/event-catalogue';
 import { payloadProblems, schemaError } from '../../lib/webhooks/payload-schema';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { BacklogWatch } from '../../lib/webhooks/backlog';
+import { ConflictError, HttpError, NotFoundError, ValidationError } from '../errors';
 import { z } from '../openapi';
 import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
 import {
   AcceptedEventSchema,
   AttemptListQuery,
+  BacklogSchema,
   toAttemptFilter,
   AttemptPage,
   CreateEventBody,
@@ -24,12 +26,32 @@ import {
 import { presentAttempt, presentDelivery, presentEvent, presentEventType } from '../webhook-presenters';
 import type { WebhookRouteDeps } from './webhook-deps';
 
+/** What a refused publisher is told to wait: the dispatchers drain hundreds of deliveries a second. */
+const BACKLOG_RETRY_AFTER_S = 5;
+
 const NameParams = z.object({ name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'order.created' }) });
 
 export function webhookEventRoutes(deps: WebhookRouteDeps, registry: OpenAPIRegistry): Router {
   const { db, events } = deps;
   const router = Router();
   const tag = 'Webhook events';
+  const backlog = new BacklogWatch(db, deps.maxBacklog);
+
+  defineRoute(router, registry, {
+    method: 'get', path: '/webhooks/backlog', tag, role: 'viewer',
+    summary: 'The dispatch backlog: deliveries still to make, how many are due now, and the oldest undelivered one (counted at most once a second)',
+    response: { status: 200, schema: BacklogSchema, description: 'The backlog' },
+    handler: async () => {
+      const now = await backlog.read();
+      return {
+        pending: now.pending,
+        due: now.due,
+        oldest_undelivered_at: now.oldestCreatedAt?.toISOString() ?? null,
+        oldest_undelivered_age_ms: now.oldestCreatedAt ? Math.max(0, Date.now() - now.oldestCreatedAt.getTime()) : null,
+        max_backlog: deps.maxBacklog === 0 ? null : deps.maxBacklog,
+      };
+    },
+  });
 
   defineRoute(router, registry, {
     method: 'get', path: '/webhooks/event-types', tag, role: 'viewer', summary: "The event catalogue: Relay's own types and registered ones",
@@ -62,8 +84,13 @@ export function webhookEventRoutes(deps: WebhookRouteDeps, registry: OpenAPIRegi
   defineRoute(router, registry, {
     method: 'post', path: '/webhooks/events', tag, role: 'operator',
     summary: 'Publish an event to every enabled endpoint whose filter matches; the same idempotency key within 24 h returns the first event',
-    body: CreateEventBody, response: { status: 202, schema: AcceptedEventSchema, description: 'Accepted: one delivery workflow per endpoint' },
+    body: CreateEventBody, response: { status: 202, schema: AcceptedEventSchema, description: 'Accepted: stored with one delivery per endpoint, which the dispatchers send' },
     handler: async ({ body, req, res }) => {
+      // Accept fast, never lose: past the configured backlog, refuse (the caller retries) rather than queue without bound.
+      if (await backlog.full()) {
+        res.setHeader('Retry-After', String(BACKLOG_RETRY_AFTER_S));
+        throw new HttpError(429, 'Backlog full', `More than ${deps.maxBacklog} deliveries are waiting to be sent; retry in ${BACKLOG_RETRY_AFTER_S} s.`);
+      }
       const header = req.get('idempotency-key');
       if (header !== undefined && body.idempotency_key !== undefined && header !== body.idempotency_key) {
         throw new ValidationError([{ path: 'body.idempotency_key', message: 'differs from the Idempotency-Key header' }]);

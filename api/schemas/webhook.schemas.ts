@@ -76,6 +76,14 @@ const endpointFields = {
   headers: headers.default({}),
   timeout_ms: z.number().int().min(1_000, 'at least 1000').max(30_000, 'at most 30000 (30 s)').default(15_000),
   rate_limit_per_s: z.number().int().min(1).max(1_000).nullable().default(null).openapi({ description: 'Deliveries per second at most; null = unlimited' }),
+  ordering: z
+    .enum(['none', 'fifo'])
+    .default('none')
+    .openapi({
+      description:
+        "'fifo': events reach the endpoint in publish order, one in flight at a time; a failing delivery holds the " +
+        "rest back until it succeeds or exhausts its schedule. 'none' (default): deliveries go out concurrently.",
+    }),
   enabled: z.boolean().default(true),
 };
 
@@ -94,6 +102,7 @@ export const UpdateEndpointBody = z
     headers: headers.optional(),
     timeout_ms: endpointFields.timeout_ms.removeDefault().optional(),
     rate_limit_per_s: z.number().int().min(1).max(1_000).nullable().optional(),
+    ordering: endpointFields.ordering.removeDefault().optional(),
     enabled: z.boolean().optional().openapi({ description: 'true re-enables a disabled endpoint and resets its failure streak' }),
   })
   .strict()
@@ -117,6 +126,7 @@ export const EndpointSchema = z
       }),
     timeout_ms: z.number().int(),
     rate_limit_per_s: z.number().int().nullable(),
+    ordering: z.enum(['none', 'fifo']),
     enabled: z.boolean(),
     disabled_reason: z.string().nullable(),
     disabled_at: z.string().nullable(),
@@ -125,6 +135,13 @@ export const EndpointSchema = z
       failure_count: z.number().int(),
       last_success_at: z.string().nullable(),
       last_failure_at: z.string().nullable(),
+      breaker: z
+        .object({
+          state: z.enum(['closed', 'open', 'half-open']),
+          consecutive_failures: z.number().int(),
+          next_probe_at: z.string().nullable(),
+        })
+        .openapi({ description: 'The circuit breaker: open after consecutive failures, then one probe at a time until a success closes it' }),
     }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -188,7 +205,8 @@ export const DeliverySchema = z
     last_status_code: z.number().int().nullable(),
     last_error: z.string().nullable(),
     delivered_at: z.string().nullable(),
-    workflow_id: z.string(),
+    workflow_id: z.string().nullable().openapi({ description: "The delivery's own workflow (endpoint tests, deliveries from before the dispatchers); null when the dispatchers carry it: each attempt names the dispatcher run that made it" }),
+    engine: z.enum(['dispatcher', 'workflow']),
     created_at: z.string(),
   })
   .openapi('WebhookDelivery');
@@ -237,8 +255,20 @@ export const AttemptSchema = z
     status_code: z.number().int().nullable(),
     error: z.string().nullable(),
     response_body: z.string().nullable().openapi({ description: 'First 20 KB of the answer' }),
+    workflow_id: z.string().nullable().openapi({ description: 'The Temporal workflow whose run made this attempt (find it in the Temporal UI)' }),
+    run_id: z.string().nullable(),
   })
   .openapi('WebhookAttempt');
+
+export const BacklogSchema = z
+  .object({
+    pending: z.number().int().openapi({ description: 'Deliveries the dispatchers still have to make (due now or later)' }),
+    due: z.number().int().openapi({ description: 'Of those, due now' }),
+    oldest_undelivered_at: z.string().nullable().openapi({ description: 'Creation time of the oldest pending delivery' }),
+    oldest_undelivered_age_ms: z.number().int().nullable(),
+    max_backlog: z.number().int().nullable().openapi({ description: 'Past this many pending deliveries, publishing answers 429 (null: no limit)' }),
+  })
+  .openapi('WebhookBacklog');
 export const AttemptPage = page(AttemptSchema, 'WebhookAttemptPage');
 
 export const AttemptListQuery = z.object({

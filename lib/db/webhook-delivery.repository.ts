@@ -50,9 +50,31 @@ export async function markDispatched(db: Executor, ids: number[]): Promise<void>
 }
 
 /** A delivery with what starting its workflow needs. */
-export type DeliveryHandle = Pick<WebhookDeliveryRow, 'id' | 'event_id' | 'endpoint_id' | 'status' | 'attempts' | 'dispatched_at'> & { event_type: string };
+export type DeliveryHandle = Pick<WebhookDeliveryRow, 'id' | 'event_id' | 'endpoint_id' | 'status' | 'attempts' | 'dispatched_at' | 'engine'> & { event_type: string };
 
-const handleColumns = ['d.id', 'd.event_id', 'd.endpoint_id', 'd.status', 'd.attempts', 'd.dispatched_at', 'e.type as event_type'] as const;
+const handleColumns = ['d.id', 'd.event_id', 'd.endpoint_id', 'd.status', 'd.attempts', 'd.dispatched_at', 'd.engine', 'e.type as event_type'] as const;
+
+/**
+ * Gives a final dispatcher-carried delivery a new schedule (resend, recover): pending and due now, its attempts
+ * numbered on from the earlier ones. False when it is still pending (its schedule is running).
+ */
+export async function rescheduleDelivery(db: Executor, id: number, trigger: 'resend' | 'recover'): Promise<boolean> {
+  const r = await db
+    .updateTable('webhook_deliveries')
+    .set((eb) => ({
+      status: 'pending',
+      next_attempt_at: sql<Date>`now()`,
+      run_trigger: trigger,
+      run_first_attempt: eb('attempts', '+', 1),
+      delivered_at: null,
+      updated_at: sql<Date>`now()`,
+    }))
+    .where('id', '=', id)
+    .where('engine', '=', 'dispatcher')
+    .where('status', '<>', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
 
 /** Deliveries committed but never handed to Temporal (the process died in between), oldest first. */
 export async function undispatchedDeliveries(db: Executor, olderThanMs: number, limit: number): Promise<DeliveryHandle[]> {
@@ -61,6 +83,7 @@ export async function undispatchedDeliveries(db: Executor, olderThanMs: number, 
     .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
     .select(handleColumns)
     .where('d.dispatched_at', 'is', null)
+    .where('d.engine', '=', 'workflow')
     .where('d.created_at', '<', sql<Date>`now() - ${`${olderThanMs} milliseconds`}::interval`)
     .orderBy('d.id')
     .limit(limit)
@@ -89,6 +112,8 @@ export interface AttemptRecord {
   retryAfterMs: number | null;
   error: string | null;
   responseBody: string | null;
+  /** The workflow run that made the attempt. */
+  run?: { workflowId: string; runId: string };
 }
 
 /**
@@ -112,6 +137,8 @@ export async function recordAttempt(db: Executor, a: AttemptRecord): Promise<boo
         retry_after_ms: a.retryAfterMs,
         error: a.error,
         response_body: a.responseBody,
+        workflow_id: a.run?.workflowId ?? null,
+        run_id: a.run?.runId ?? null,
       })
       .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing())
       .returning('id')

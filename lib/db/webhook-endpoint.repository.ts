@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { inTransaction, type Executor } from './connect';
-import type { WebhookEndpointRow } from './webhook-tables';
+import type { EndpointOrdering, WebhookEndpointRow } from './webhook-tables';
 
 /** After a rotation the previous secret keeps signing beside the new one for this long. */
 export const SECRET_ROTATION_GRACE_MS = 24 * 3_600_000;
@@ -15,6 +15,7 @@ export interface EndpointFields {
   sealed_headers: Record<string, string>;
   timeout_ms: number;
   rate_limit_per_s: number | null;
+  ordering: EndpointOrdering;
   enabled: boolean;
 }
 
@@ -54,6 +55,9 @@ export async function updateEndpoint(db: Executor, id: number, patch: Partial<En
       ...rest,
       ...(headers !== undefined ? { sealed_headers: JSON.stringify(headers), legacy_plain_headers: '{}' } : {}),
       ...(patch.enabled === true ? { disabled_reason: null, disabled_at: null, failing_since: null, failure_count: 0 } : {}),
+      // Re-enabled or pointed elsewhere: the breaker starts closed, so waiting deliveries flow at once.
+      ...(patch.enabled === true || patch.url !== undefined ? { breaker_failures: 0, breaker_open_until: null, breaker_opens: 0 } : {}),
+      ...(patch.ordering !== undefined ? { fifo_lease_until: null } : {}),
       ...(patch.enabled === false ? { disabled_reason: 'disabled by a user', disabled_at: sql<Date>`now()` } : {}),
       updated_at: sql<Date>`now()`,
     })
@@ -77,6 +81,21 @@ export async function activeSecrets(db: Executor, endpointId: number): Promise<s
     .orderBy('id', 'desc')
     .execute();
   return rows.map((r) => r.secret_sealed);
+}
+
+/** activeSecrets of many endpoints at once: endpoint id -> sealed secrets, newest first. */
+export async function activeSecretsOf(db: Executor, endpointIds: number[]): Promise<Map<number, string[]>> {
+  const map = new Map<number, string[]>(endpointIds.map((id) => [id, []]));
+  if (endpointIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('webhook_endpoint_secrets')
+    .select(['endpoint_id', 'secret_sealed'])
+    .where('endpoint_id', 'in', endpointIds)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .orderBy('id', 'desc')
+    .execute();
+  for (const row of rows) map.get(Number(row.endpoint_id))?.push(row.secret_sealed);
+  return map;
 }
 
 /** The current secret gets a 24 h expiry and the new one becomes current; at most MAX_OLD_SECRETS old ones stay. */

@@ -61,9 +61,13 @@ export async function recordEvent(db: Executor, input: NewEvent): Promise<Record
         .execute();
       return { event, created: false, deliveries };
     }
+    // The dispatchers carry deliveries (they are in their hands from the start: dispatched); an endpoint test runs
+    // its one attempt in a workflow of its own, which its request starts.
+    const test = input.onlyEndpointId !== undefined;
     const deliveries = await sql<Pick<WebhookDeliveryRow, 'id' | 'endpoint_id' | 'dispatched_at'>>`
-      insert into webhook_deliveries (event_id, endpoint_id)
-      select ${inserted.id}, e.id from webhook_endpoints e
+      insert into webhook_deliveries (event_id, endpoint_id, engine, dispatched_at, next_attempt_at)
+      select ${inserted.id}, e.id, ${test ? 'workflow' : 'dispatcher'}, ${test ? null : sql`now()`}, ${test ? null : sql`now()`}
+        from webhook_endpoints e
        where ${input.onlyEndpointId !== undefined ? sql`e.id = ${input.onlyEndpointId}` : sql`e.enabled and ${matchesType(input.type)}`}
          and ${input.excludeEndpointId !== undefined ? sql`e.id <> ${input.excludeEndpointId}` : sql`true`}
        order by e.id

@@ -7,6 +7,9 @@ export type AttemptOutcome = 'succeeded' | 'failed';
 /** What started an attempt: the original schedule, a resend, a recovery, or the endpoint test. */
 export type AttemptTrigger = 'scheduled' | 'resend' | 'recover' | 'test';
 export type EventSource = 'api' | 'system';
+export type EndpointOrdering = 'none' | 'fifo';
+/** Who carries a delivery's attempts: the dispatchers, or its own workflow (rows from before them, endpoint tests). */
+export type DeliveryEngine = 'dispatcher' | 'workflow';
 
 /** A jsonb header map with a `'{}'` default: optional on insert, written as JSON text. */
 type HeaderMap = ColumnType<Record<string, string>, string | undefined, string>;
@@ -23,6 +26,14 @@ export interface WebhookEndpointTable {
   timeout_ms: Defaulted<number>;
   rate_limit_per_s: number | null;
   rate_next_at: Timestamp | null;
+  /** 'fifo': one delivery in flight at a time, in publish order; a failing head holds the rest back. */
+  ordering: Defaulted<EndpointOrdering>;
+  /** Circuit breaker: consecutive failed attempts, and while open the time of the next probe. */
+  breaker_failures: Defaulted<number>;
+  breaker_open_until: Timestamp | null;
+  breaker_opens: Defaulted<number>;
+  /** A fifo endpoint's one delivery in flight holds this lease. */
+  fifo_lease_until: Timestamp | null;
   enabled: Defaulted<boolean>;
   disabled_reason: string | null;
   disabled_at: Timestamp | null;
@@ -65,12 +76,17 @@ export interface WebhookDeliveryTable {
   endpoint_id: number;
   status: Defaulted<DeliveryStatus>;
   attempts: Defaulted<number>;
-  next_attempt_at: Timestamp | null;
+  /** Due time (a claim moves it to the end of its lease); null once final. */
+  next_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   last_attempt_at: Timestamp | null;
   last_status_code: number | null;
   last_error: string | null;
   delivered_at: Timestamp | null;
   dispatched_at: Timestamp | null;
+  engine: Defaulted<DeliveryEngine>;
+  /** What started the current schedule and the number of its first attempt (a resend starts a new one). */
+  run_trigger: Defaulted<AttemptTrigger>;
+  run_first_attempt: Defaulted<number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -89,6 +105,9 @@ export interface WebhookAttemptTable {
   retry_after_ms: number | null;
   error: string | null;
   response_body: string | null;
+  /** The Temporal run that made the attempt (a dispatcher's, or the delivery's own workflow's). */
+  workflow_id: string | null;
+  run_id: string | null;
 }
 
 export interface WebhookTables {

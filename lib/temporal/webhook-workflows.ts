@@ -14,6 +14,9 @@ import {
   WEBHOOK_RECOVER_WORKFLOW_TYPE,
   WEBHOOK_RETENTION_WORKFLOW_TYPE,
   WEBHOOK_SWEEP_WORKFLOW_TYPE,
+  WEBHOOK_DISPATCHER_WORKFLOW_TYPE,
+  dispatcherWorkflowId,
+  type DispatchSettings,
   type DeliveryResult,
   type DeliveryWorkflowInput,
   type RecoverWorkflowInput,
@@ -147,6 +150,41 @@ export async function describeRecovery(client: Client, endpointId: number): Prom
     closedAt: description.closeTime ?? null,
     restarted,
   };
+}
+
+/**
+ * Makes sure one dispatcher runs per shard with these settings (called at worker boot by every worker serving the
+ * webhook queue; starting is idempotent). Dispatchers started with other settings (another shard count, other limits)
+ * are terminated first: their deliveries in flight finish and are written, and unwritten claims come back when their
+ * lease ends.
+ */
+export async function ensureDispatchers(client: Client, options: WebhookWorkflowOptions, settings: Omit<DispatchSettings, 'shard'>): Promise<string[]> {
+  const fingerprint = JSON.stringify(settings);
+  const query = `WorkflowType = '${WEBHOOK_DISPATCHER_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`;
+  for await (const run of client.workflow.list({ query })) {
+    if (run.taskQueue !== options.taskQueue) continue;
+    if ((run.memo as { settings?: unknown } | undefined)?.settings === fingerprint) continue;
+    await client.workflow
+      .getHandle(run.workflowId)
+      .terminate('dispatcher settings changed')
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
+  }
+  const ids: string[] = [];
+  for (let shard = 0; shard < settings.shards; shard++) {
+    const workflowId = dispatcherWorkflowId(shard, settings.shards);
+    await client.workflow.start(WEBHOOK_DISPATCHER_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: options.taskQueue,
+      args: [{ ...settings, shard }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      memo: { settings: fingerprint },
+      ...(options.searchAttributes ? { typedSearchAttributes: [{ key: KIND_ATTRIBUTE, value: 'webhook-dispatcher' }] } : {}),
+    });
+    ids.push(workflowId);
+  }
+  return ids;
 }
 
 /** Creates (or brings up to date) the dispatch-sweep and retention Schedules. Called at worker boot. */

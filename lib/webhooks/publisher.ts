@@ -11,7 +11,7 @@ import type { SystemEventPayload, SystemEventType } from './event-catalogue';
 const DISPATCH_CONCURRENCY = 16;
 
 export interface EventPublisher {
-  /** Stores the event and its deliveries, then starts one delivery workflow each. */
+  /** Stores the event and its deliveries (the outbox): the dispatchers pick them up from there. */
   publish(input: NewEvent): Promise<RecordedEvent>;
   /** An event Relay emits itself; the key makes activity retries publish it once. */
   publishSystem<T extends SystemEventType>(
@@ -19,7 +19,10 @@ export interface EventPublisher {
     payload: SystemEventPayload<T>,
     options: { idempotencyKey: string; excludeEndpointId?: number },
   ): Promise<RecordedEvent>;
-  /** Starts the workflows of deliveries not yet handed to Temporal; returns how many are now in its hands. */
+  /**
+   * Starts the workflows of workflow-carried deliveries not yet handed to Temporal (rows from before the dispatchers);
+   * dispatcher deliveries are dispatched from the start and are left alone. Returns how many are now in its hands.
+   */
   dispatch(event: { id: number; type: string }, deliveries: RecordedEvent['deliveries']): Promise<number>;
 }
 

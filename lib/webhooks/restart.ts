@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Executor } from '../db/connect';
-import { setDeliveryStatus, type DeliveryHandle } from '../db/webhook-delivery.repository';
+import { rescheduleDelivery, setDeliveryStatus, type DeliveryHandle } from '../db/webhook-delivery.repository';
 import { deliveryRunning, startDeliveryWorkflow, type WebhookWorkflowOptions } from '../temporal/webhook-workflows';
 import { deliveryWorkflowId } from '../../workflows/webhook.contract';
 
@@ -31,6 +31,8 @@ export async function restartDelivery(
   d: DeliveryHandle,
   trigger: 'resend' | 'recover',
 ): Promise<'started' | 'running'> {
+  // Carried by the dispatchers: a new schedule is a row update, picked up when due (now).
+  if (d.engine === 'dispatcher') return (await rescheduleDelivery(db, d.id, trigger)) ? 'started' : 'running';
   if (await deliveryRunning(client, d.event_id, d.endpoint_id)) {
     // A delivery already final (its last write done) has a workflow about to close: give it a moment.
     if (d.status === 'pending' || !(await closesSoon(client, d))) return 'running';

@@ -3,7 +3,6 @@ import { after, before, describe, test } from 'node:test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createWebhookReceiver, type WebhookEvent } from '../../examples/webhook-receiver/receiver';
-import { ENDPOINT_ID_ATTRIBUTE } from '../../lib/temporal/search-attributes';
 import { startStack, waitFor, type Stack } from '../support/stack';
 import { startTestReceiver, type TestReceiver } from '../support/webhook-receiver';
 import { createEndpoint, postEvent, received, registerType, verify, waitDelivery } from '../support/webhooks';
@@ -49,7 +48,8 @@ describe('webhooks end to end (HTTP API + Temporal dev server + PostgreSQL + loc
       assert.throws(() => verify(other.secret, request), 'another endpoint secret does not verify');
       const delivery = await waitDelivery(s, event.id, endpoint.id, 'succeeded');
       assert.equal(delivery.attempts, 1);
-      assert.equal(delivery.workflow_id, `webhook-${event.id}-${endpoint.id}`);
+      assert.equal(delivery.engine, 'dispatcher');
+      assert.equal(delivery.workflow_id, null, 'no workflow of its own');
     }
     assert.equal(rx.received('/fan/exact')[0].headers['x-tenant'], 'acme');
     await new Promise((r) => setTimeout(r, 500));
@@ -57,10 +57,12 @@ describe('webhooks end to end (HTTP API + Temporal dev server + PostgreSQL + loc
     assert.equal(rx.received('/fan/disabled').length, 0);
     assert.equal(rx.received('/fan/exact').length, 1);
 
-    // One Temporal workflow per delivery, findable by endpoint in the UI.
-    const description = await s.env.client.workflow.getHandle(`webhook-${event.id}-${exact.id}`).describe();
-    assert.equal(description.status.name, 'COMPLETED');
-    assert.equal(description.typedSearchAttributes.get(ENDPOINT_ID_ATTRIBUTE), exact.id);
+    // No workflow per delivery: each attempt names the dispatcher run that made it, findable in the Temporal UI.
+    const [made] = (await s.http('GET', `/api/v1/webhooks/endpoints/${exact.id}/attempts`)).body.items;
+    assert.match(made.workflow_id, /^webhook-dispatcher-\d+-of-\d+$/);
+    const description = await s.env.client.workflow.getHandle(made.workflow_id, made.run_id).describe();
+    assert.equal(description.status.name, 'RUNNING');
+    assert.equal(description.type, 'webhookDispatcherWorkflow');
 
     // The attempt log, per endpoint and per event.
     const attempts = await s.http('GET', `/api/v1/webhooks/endpoints/${exact.id}/attempts?outcome=succeeded`);
@@ -221,7 +223,7 @@ describe('webhooks end to end (HTTP API + Temporal dev server + PostgreSQL + loc
     assert.equal(attempt.event_id, event.id);
     assert.equal(attempt.status_code, null);
     assert.match(attempt.error, /refused: .*private/);
-    await s.env.client.workflow.getHandle(`webhook-${event.id}-${row.id}`).cancel();
+    await s.tdb.db.deleteFrom('webhook_endpoints').where('id', '=', row.id).execute(); // its retries stop with it
   });
 
   test('a host spelled LOCALHOST. is checked at create time and connected at send time under the same name', async () => {

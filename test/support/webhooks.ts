@@ -36,7 +36,7 @@ export function verify(secret: string, request: ReceivedRequest): { type: string
 export async function deliveryOf(s: Stack, eventId: number, endpointId: number) {
   const r = await s.http('GET', `/api/v1/webhooks/deliveries?event_id=${eventId}&endpoint_id=${endpointId}`);
   assert.equal(r.status, 200);
-  return r.body.items[0] as { id: number; status: string; attempts: number; last_status_code: number | null; workflow_id: string } | undefined;
+  return r.body.items[0] as { id: number; status: string; attempts: number; last_status_code: number | null; workflow_id: string | null; engine: string } | undefined;
 }
 
 export async function waitDelivery(s: Stack, eventId: number, endpointId: number, status: string, timeoutMs = 30_000) {

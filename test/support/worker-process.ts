@@ -29,6 +29,12 @@ export function workerProcesses(s: () => Stack) {
           SEND_BATCH_SIZE: String(c.SEND_BATCH_SIZE),
           SEND_CONCURRENCY: String(c.SEND_CONCURRENCY),
           LOG_LEVEL: 'warn',
+          // The webhook dispatch settings too: a worker with other settings would replace the dispatchers.
+          ...Object.fromEntries(
+            Object.entries(c)
+              .filter(([name, value]) => name.startsWith('WEBHOOK_') && value !== undefined)
+              .map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]),
+          ),
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       });

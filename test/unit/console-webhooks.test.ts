@@ -22,10 +22,11 @@ const endpoint = (over: Partial<Schemas['WebhookEndpoint']> = {}): Schemas['Webh
   headers: { 'x-tenant': 'acme', authorization: null },
   timeout_ms: 15_000,
   rate_limit_per_s: null,
+  ordering: 'none',
   enabled: true,
   disabled_reason: null,
   disabled_at: null,
-  health: { failing_since: null, failure_count: 0, last_success_at: null, last_failure_at: null },
+  health: { failing_since: null, failure_count: 0, last_success_at: null, last_failure_at: null, breaker: { state: 'closed', consecutive_failures: 0, next_probe_at: null } },
   created_at: '2026-12-01T10:00:00.000Z',
   updated_at: '2026-12-01T10:00:00.000Z',
   ...over,
@@ -45,6 +46,8 @@ const attempt = (id: number, delivery: number): Schemas['WebhookAttempt'] => ({
   status_code: 200,
   error: null,
   response_body: 'ok',
+  workflow_id: 'webhook-dispatcher-0-of-2',
+  run_id: 'run-1',
 });
 
 describe('console webhooks: the endpoint form', () => {
@@ -102,9 +105,11 @@ describe('console webhooks: the endpoint form', () => {
       headers: {},
       timeout_ms: 15_000,
       rate_limit_per_s: 5,
+      ordering: 'none',
       enabled: true,
     });
     assert.equal(createBody({ ...form, secret: ' whsec_abc ' }).secret, 'whsec_abc');
+    assert.equal(createBody({ ...form, ordering: 'fifo' }).ordering, 'fifo');
   });
 
   test('update sends only what changed; headers whole when they changed, never for a viewer', () => {
@@ -119,6 +124,7 @@ describe('console webhooks: the endpoint form', () => {
       headers: { 'x-tenant': 'beta' },
     });
     assert.deepEqual(updateBody({ ...same, rateLimit: '10', filters: ['order.created'] }, e), { event_types: ['order.created'], rate_limit_per_s: 10 });
+    assert.deepEqual(updateBody({ ...same, ordering: 'fifo' }, e), { ordering: 'fifo' });
     assert.deepEqual(updateBody({ ...same, url: 'https://example.com/other', timeoutMs: '' }, e), { url: 'https://example.com/other' });
     const viewerEndpoint = endpoint({ headers: undefined });
     assert.equal(updateBody(formFromEndpoint(viewerEndpoint, offered), viewerEndpoint), null);

@@ -4,6 +4,7 @@ import {
   JITTER,
   MAX_ATTEMPTS,
   MIN_WAIT_AFTER_TIMEOUT_OR_429_MS,
+  MAX_RETRY_AFTER_POSTPONE_MS,
   RETRY_DELAYS_MS,
   nextRetryDelay,
   type FailedAttempt,
@@ -82,18 +83,29 @@ test('a maxAttempts above the table repeats its last delay', () => {
   assert.equal(nextRetryDelay(10, http(500), mid, 10), null);
 });
 
-test('Retry-After on 429/503 is clamped into [scheduled, 2 x scheduled]', () => {
+test('Retry-After on 429/503 is a floor: never earlier than asked, the schedule when it asks less', () => {
   // After attempt 2 the scheduled delay is 5 min.
   for (const status of [429, 503]) {
-    assert.equal(nextRetryDelay(2, http(status, 100_000), mid), 300_000, `${status}: below scheduled → raised`);
-    assert.equal(nextRetryDelay(2, http(status, 1_000_000), mid), 600_000, `${status}: above 2x → clamped`);
+    assert.equal(nextRetryDelay(2, http(status, 100_000), mid), 300_000, `${status}: below scheduled → the schedule`);
+    assert.equal(nextRetryDelay(2, http(status, 1_000_000), mid), 1_000_000, `${status}: far above → honoured`);
     assert.equal(nextRetryDelay(2, http(status, 450_000), mid), 450_000, `${status}: in between → honoured`);
-    assert.equal(nextRetryDelay(2, http(status, 600_000), mid), 600_000, `${status}: exactly 2x → honoured`);
   }
-  // The bounds follow the jittered delay: random 0 → scheduled 4 min.
+  // The floor holds whatever the jitter: random 0 → scheduled 4 min, random →1 → 6 min.
   assert.equal(nextRetryDelay(2, http(503, 100_000), low), 240_000);
-  assert.equal(nextRetryDelay(2, http(503, 1_000_000), low), 480_000);
+  assert.equal(nextRetryDelay(2, http(503, 1_000_000), low), 1_000_000);
   assert.equal(nextRetryDelay(2, http(503, 0), low), 240_000);
+  // The first retry (5 s ± 20%) against Retry-After: 10: never before 10 s, however the jitter falls.
+  for (const r of [0, 0.25, 0.5, 0.75, 0.999]) assert.ok(nextRetryDelay(1, http(503, 10_000), () => r)! >= 10_000);
+  // Only how long it may postpone is capped: a day.
+  assert.equal(nextRetryDelay(2, http(503, 7 * 24 * 3_600_000), mid), MAX_RETRY_AFTER_POSTPONE_MS);
+});
+
+test('a shorter schedule (WEBHOOK_RETRY_DELAYS_MS) sets the delays and the number of attempts', () => {
+  const policy = { delaysMs: [100, 200] };
+  assert.equal(nextRetryDelay(1, http(500), mid, undefined, policy), 100);
+  assert.equal(nextRetryDelay(2, http(500), mid, undefined, policy), 200);
+  assert.equal(nextRetryDelay(3, http(500), mid, undefined, policy), null, 'three attempts in all');
+  assert.equal(nextRetryDelay(1, TIMEOUT, mid, undefined, policy), 200, 'the timeout minimum never exceeds the schedule’s longest delay');
 });
 
 test('Retry-After on other statuses and failure kinds is ignored', () => {
@@ -124,10 +136,9 @@ test('a 429 waits at least 60 s, with or without Retry-After', () => {
   assert.equal(nextRetryDelay(2, http(429), mid), 300_000);
 });
 
-test('a 429 after attempt 3 (30 min) with Retry-After 1 h waits 1 h', () => {
+test('a 429 after attempt 3 (30 min) with Retry-After 1 h waits 1 h, whatever the jitter', () => {
   assert.equal(nextRetryDelay(3, http(429, HOUR), mid), 3_600_000);
-  // ...and with the delay jittered down to 24 min, 1 h is above 2x and clamped to 48 min.
-  assert.equal(nextRetryDelay(3, http(429, HOUR), low), 2_880_000);
+  assert.equal(nextRetryDelay(3, http(429, HOUR), low), 3_600_000);
 });
 
 test('arguments no caller should produce throw RangeError', () => {

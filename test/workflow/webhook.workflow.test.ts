@@ -75,6 +75,7 @@ async function createEndpoint(urlPath: string, fields: Partial<EndpointFields> =
       sealed_headers: {},
       timeout_ms: 5_000,
       rate_limit_per_s: null,
+      ordering: 'none',
       enabled: true,
       ...fields,
     },
@@ -203,7 +204,7 @@ describe('webhook delivery workflow (time-skipping)', () => {
     const badSecretPath = freshPath('bad-secret');
     const badSecret = await insertEndpoint(
       tdb.db,
-      { url: `${receiver.url}${badSecretPath}`, description: '', event_types: [], sealed_headers: {}, timeout_ms: 5_000, rate_limit_per_s: null, enabled: true },
+      { url: `${receiver.url}${badSecretPath}`, description: '', event_types: [], sealed_headers: {}, timeout_ms: 5_000, rate_limit_per_s: null, ordering: 'none', enabled: true },
       box.seal('not-a-webhook-secret'),
     );
     const badUrl = await createEndpoint(freshPath('bad-url'));

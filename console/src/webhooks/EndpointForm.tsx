@@ -160,6 +160,12 @@ export function EndpointForm({ endpoint, onDone }: { endpoint?: Endpoint; onDone
         <Field label={t('webhooks.form.rateLimit')} name="rate_limit_per_s" error={save.error} hint={t('webhooks.form.rateLimitHint')}>
           <input type="number" inputMode="numeric" min={1} max={1000} value={form.rateLimit} onChange={set('rateLimit')} />
         </Field>
+        <Field label={t('webhooks.form.ordering')} name="ordering" error={save.error} hint={t('webhooks.form.orderingHint')}>
+          <select value={form.ordering} onChange={(e) => setForm((f) => ({ ...f, ordering: e.target.value === 'fifo' ? 'fifo' : 'none' }))}>
+            <option value="none">{t('webhooks.form.orderingNone')}</option>
+            <option value="fifo">{t('webhooks.form.orderingFifo')}</option>
+          </select>
+        </Field>
       </div>
       {!endpoint && (
         <Field label={t('webhooks.form.secret')} name="secret" error={save.error} hint={t('webhooks.form.secretHint')}>

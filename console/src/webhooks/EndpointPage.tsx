@@ -166,6 +166,17 @@ function EndpointView({ endpoint }: { endpoint: Endpoint }) {
             <Time value={h.last_failure_at} />
           </span>
         </article>
+        <article>
+          <small>{t('webhooks.endpoint.breaker')}</small>
+          <span className="figure small-figure">
+            <StatusBadge status={h.breaker.state === 'closed' ? 'active' : h.breaker.state === 'open' ? 'failed' : 'paused'} label={t(`webhooks.endpoint.breakerState.${h.breaker.state}`)} />
+          </span>
+          {h.breaker.next_probe_at && (
+            <small>
+              {t('webhooks.endpoint.nextProbe')} <Time value={h.breaker.next_probe_at} />
+            </small>
+          )}
+        </article>
       </div>
 
       <div className="page-head section-head">

@@ -23,6 +23,8 @@ export interface EndpointFormState {
   rateLimit: string;
   /** Your own signing secret at creation ('' = generated). */
   secret: string;
+  /** 'fifo': in publish order, one at a time. */
+  ordering: 'none' | 'fifo';
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -62,6 +64,7 @@ export function formFromEndpoint(endpoint: Endpoint | undefined, offered: string
     timeoutMs: String(endpoint?.timeout_ms ?? DEFAULT_TIMEOUT_MS),
     rateLimit: endpoint?.rate_limit_per_s == null ? '' : String(endpoint.rate_limit_per_s),
     secret: '',
+    ordering: endpoint?.ordering ?? 'none',
   };
 }
 
@@ -104,6 +107,7 @@ export function createBody(state: EndpointFormState): CreateBody {
     headers: headersRecord(state.headers),
     timeout_ms: timeout ?? DEFAULT_TIMEOUT_MS,
     rate_limit_per_s: numberInput(state.rateLimit),
+    ordering: state.ordering,
     enabled: true,
     ...(state.secret.trim() !== '' ? { secret: state.secret.trim() } : {}),
   };
@@ -137,6 +141,7 @@ export function updateBody(state: EndpointFormState, endpoint: Endpoint): Update
   if (timeout !== endpoint.timeout_ms) body.timeout_ms = timeout;
   const rate = numberInput(state.rateLimit);
   if (rate !== endpoint.rate_limit_per_s) body.rate_limit_per_s = rate;
+  if (state.ordering !== endpoint.ordering) body.ordering = state.ordering;
   return Object.keys(body).length > 0 ? body : null;
 }
 
