@@ -83,9 +83,13 @@ async function createEndpoint(urlPath: string, fields: Partial<EndpointFields> =
   );
 }
 
-/** Publishes an event and returns it with the handle of its delivery workflow to `endpoint`. */
+/**
+ * Publishes an event to `endpoint` alone, carried by a workflow of its own (the engine of endpoint tests and of rows
+ * from before the dispatchers; the dispatchers are tested in test/e2e/webhook-dispatch.e2e.test.ts), and returns it
+ * with the handle of that delivery workflow.
+ */
 async function publishTo(endpoint: WebhookEndpointRow, type = 'order.created') {
-  const recorded = await publisher.publish({ type, payload: { orderId: 42 }, source: 'api' });
+  const recorded = await publisher.publish({ type, payload: { orderId: 42 }, source: 'api', onlyEndpointId: endpoint.id });
   assert.equal(recorded.created, true);
   const delivery = recorded.deliveries.find((d) => d.endpoint_id === endpoint.id);
   assert.ok(delivery, 'a delivery for the endpoint');
@@ -186,11 +190,9 @@ describe('webhook delivery workflow (time-skipping)', () => {
     });
     const fanOut = await tdb.db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', exhausted[0].id).execute();
     assert.deepEqual(fanOut.map((d) => d.endpoint_id), [observer.id], 'delivered to the observer, not to the failing endpoint');
-    const observed = await result(env.client.workflow.getHandle(deliveryWorkflowId(exhausted[0].id, observer.id)));
-    assert.equal(observed.status, 'succeeded');
-    const [notice] = receiver.received(observerPath);
-    assert.equal(JSON.parse(notice.body).type, 'message.attempt.exhausted');
-    assert.equal(JSON.parse(notice.body).data.deliveryId, deliveryId);
+    // The notice is an ordinary delivery in the outbox, for the dispatchers to carry (the time-skipping server has no
+    // visibility API to start them here: test/e2e/webhook-dispatch.e2e.test.ts shows them delivering).
+    assert.deepEqual(fanOut.map((d) => [d.engine, d.status]), [['dispatcher', 'pending']]);
     assert.equal(receiver.received(failingPath).length, 8, 'the failing endpoint got nothing more');
 
     exhaustedHistory = await handle.fetchHistory();
