@@ -70,14 +70,19 @@ export async function claimDeliveries(db: Executor, o: ClaimOptions): Promise<Cl
       ? { rows: [] as ClaimedDelivery[] }
       : await sql<ClaimedDelivery>`
     WITH heads AS MATERIALIZED (
-      SELECT DISTINCT ON (d.endpoint_id) d.id, d.endpoint_id, d.next_attempt_at, e.breaker_failures >= ${o.breakerThreshold} AS probe
-      FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-      WHERE d.status = 'pending' AND d.engine = 'dispatcher' AND e.ordering = 'fifo'
-        AND mod(d.endpoint_id, ${o.shards}) = ${o.shard}
+      -- From the fifo endpoints to each one's head (webhook_deliveries_endpoint_pending_idx): never a walk through
+      -- every pending delivery, which the planner chose without statistics (PGlite never analyzes) at every claim.
+      SELECT h.id, h.endpoint_id, h.next_attempt_at, e.breaker_failures >= ${o.breakerThreshold} AS probe
+      FROM webhook_endpoints e
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
+        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.engine = 'dispatcher'
+        ORDER BY d.id LIMIT 1) h
+      WHERE e.ordering = 'fifo'
+        AND mod(e.id, ${o.shards}) = ${o.shard}
         AND (e.fifo_lease_until IS NULL OR e.fifo_lease_until <= now())
         AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())
-        AND NOT (d.endpoint_id = ANY(${o.exclude}::bigint[]))
-      ORDER BY d.endpoint_id, d.id),
+        AND NOT (e.id = ANY(${o.exclude}::bigint[]))),
     due AS MATERIALIZED (SELECT * FROM heads WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT ${room}),
     leases AS (
       UPDATE webhook_endpoints e
