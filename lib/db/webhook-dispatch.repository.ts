@@ -39,24 +39,38 @@ const ms = (n: number) => sql`${Math.round(n)} * interval '1 millisecond'`;
  * in flight. A claim moves the delivery's due time to the end of its lease.
  */
 export async function claimDeliveries(db: Executor, o: ClaimOptions): Promise<ClaimedDelivery[]> {
+  // Endpoint by endpoint (webhook_deliveries_endpoint_due_idx): the due backlog of an endpoint whose breaker is open
+  // is never read, however large, and one endpoint's backlog cannot crowd the others out of a claim.
   const regular = await sql<ClaimedDelivery>`
-    WITH candidates AS MATERIALIZED (
-      SELECT d.id, d.endpoint_id, d.next_attempt_at, e.breaker_failures >= ${o.breakerThreshold} AS probe
-      FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-      WHERE d.status = 'pending' AND d.engine = 'dispatcher' AND d.next_attempt_at <= now()
-        AND e.ordering = 'none'
-        AND mod(d.endpoint_id, ${o.shards}) = ${o.shard}
+    WITH endpoints AS MATERIALIZED (
+      SELECT e.id, e.breaker_failures >= ${o.breakerThreshold} AS probe
+      FROM webhook_endpoints e
+      WHERE e.ordering = 'none'
+        AND mod(e.id, ${o.shards}) = ${o.shard}
         AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())
-        AND NOT (d.endpoint_id = ANY(${o.exclude}::bigint[]))
-      ORDER BY d.next_attempt_at
-      LIMIT ${o.limit * 4}
-      FOR UPDATE OF d SKIP LOCKED),
-    picked AS MATERIALIZED (
-      SELECT id, endpoint_id, probe FROM (
-        SELECT c.*, row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.id) AS rn FROM candidates c) r
-      WHERE rn <= CASE WHEN probe THEN 1 ELSE ${o.perEndpoint} END
-      ORDER BY next_attempt_at
+        AND NOT (e.id = ANY(${o.exclude}::bigint[]))),
+    -- The endpoints whose oldest due delivery is oldest, one index probe each; then each one's fair share of the
+    -- claim (at most perEndpoint, one for a probe), so a claim reads about as many rows as it takes.
+    heads AS MATERIALIZED (
+      SELECT ep.id, ep.probe, h.next_attempt_at
+      FROM endpoints ep
+      CROSS JOIN LATERAL (
+        SELECT d.next_attempt_at FROM webhook_deliveries d
+        WHERE d.endpoint_id = ep.id AND d.status = 'pending' AND d.engine = 'dispatcher' AND d.next_attempt_at <= now()
+        ORDER BY d.next_attempt_at LIMIT 1) h
+      ORDER BY h.next_attempt_at
       LIMIT ${o.limit}),
+    share AS (SELECT least(${o.perEndpoint}, greatest(1, ceil(${o.limit}::float8 / greatest(count(*), 1))))::int AS n FROM heads),
+    candidates AS MATERIALIZED (
+      SELECT d.id, d.endpoint_id, d.next_attempt_at, hd.probe
+      FROM heads hd
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.endpoint_id, d.next_attempt_at FROM webhook_deliveries d
+        WHERE d.endpoint_id = hd.id AND d.status = 'pending' AND d.engine = 'dispatcher' AND d.next_attempt_at <= now()
+        ORDER BY d.next_attempt_at
+        LIMIT CASE WHEN hd.probe THEN 1 ELSE (SELECT n FROM share) END
+        FOR UPDATE OF d SKIP LOCKED) d),
+    picked AS MATERIALIZED (SELECT id, endpoint_id, probe FROM candidates ORDER BY next_attempt_at LIMIT ${o.limit}),
     probes AS (
       UPDATE webhook_endpoints e SET breaker_open_until = now() + ${ms(o.leaseMs)}
       WHERE e.id IN (SELECT endpoint_id FROM picked WHERE probe)
