@@ -17,7 +17,10 @@ import type { SendMessagesInput, SendMessagesResult } from '../workflows/mailing
 import { MailingNotFoundError, ProviderUnavailableError } from './errors';
 import type { SmsProvider } from './sms-provider';
 import { inTransaction } from '../lib/db/connect';
-import { runPool } from '../lib/run-pool';
+import { SlotPool } from '../lib/run-pool';
+import { ProviderHealth } from '../lib/mailings/provider-health';
+import { sendingHeldForMs } from '../lib/db/send-rate.repository';
+import { rateBuckets, SendLimiter } from './send-limiter';
 import { recordEvent } from '../lib/db/webhook-event.repository';
 import { systemEvent, type EventPublisher } from '../lib/webhooks/publisher';
 
@@ -26,6 +29,8 @@ export interface SendDeps {
   provider: SmsProvider;
   logger: Logger;
   events: EventPublisher;
+  /** SEND_RATE_PER_S: messages per second across every worker and mailing; unset: no cap. */
+  sendRatePerS?: number | null;
 }
 
 /**
@@ -56,7 +61,20 @@ export const looksLikeOutage = (outcome: { kind: string; status?: number }): boo
 /** A streak this long of consecutive transient failures means the provider, not the messages, is broken. */
 export const breakerThreshold = (concurrency: number): number => Math.min(Math.max(5, concurrency), 20);
 
+/** The outage breaker: a failure ratio over a window of recent answers (see lib/mailings/provider-health.ts). */
+export const breakerOptions = (concurrency: number) => ({
+  window: Math.max(50, 2 * concurrency),
+  ratio: 0.5,
+  minSamples: 20,
+  streak: breakerThreshold(concurrency),
+});
+
+/** Requests past their slow mark that may run on without holding a concurrency slot, per concurrency slot. */
+export const SLOW_RELEASE_FACTOR = 4;
+
 const FLUSH_SIZE = 50;
+/** While slow requests finish and nothing is due, how often to look for retries that fell due. */
+const TAIL_POLL_MS = 250;
 
 /**
  * Claims due messages of some timezones in batches and sends them, until none is due, the deadline (window close or
@@ -87,33 +105,75 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
   const mayStart = (): boolean => Date.now() + timeoutMs <= deadline;
   const budgetEnd = Date.now() + settings.activityBudgetMs;
   const log = deps.logger.child({ mailingId, activityAttempt: ctx.info.attempt });
-  const result: SendMessagesResult = { sent: 0, failed: 0, retrying: 0, unknown: 0, exhausted: false, stoppedBy: 'exhausted' };
-  const threshold = breakerThreshold(settings.concurrency);
-  let streakLength = 0; // the current run of consecutive failed requests
-  let streakRetryable: number[] = []; // ids of that run that are left pending (refunded if the provider was at fault)
-  let streakOutageLike = true; // every failure of the streak looked like an outage
+  const result = { sent: 0, failed: 0, retrying: 0, unknown: 0 };
+  type End = Pick<SendMessagesResult, 'stoppedBy' | 'exhausted'>;
+  const done = (stoppedBy: End['stoppedBy'], exhausted = false): End => ({ exhausted, stoppedBy });
+  const health = new ProviderHealth(breakerOptions(settings.concurrency), input.health);
+  /** Where the outcome of a request already counted (let go of its slot as slow) goes: nowhere. */
+  const uncounted = { answered: (_ms?: number) => undefined, failed: (_outageLike: boolean) => undefined, tripReason: (batchSize: number) => health.tripReason(batchSize) };
+  const slowIds = new Set<number>();
+  // A request past its slow mark (most likely one the provider will never answer) gives its slot back while it
+  // runs on to its answer or timeout: a few hanging requests hold up neither the healthy ones nor the next batch.
+  const pool = new SlotPool({
+    concurrency: settings.concurrency,
+    maxReleased: SLOW_RELEASE_FACTOR * settings.concurrency,
+    releaseAfterMs: () => health.slowAfterMs(timeoutMs),
+  });
+  // Answers are written in groups: one statement per group instead of one per message. A crash before a flush
+  // leaves those messages marked in flight, so they end 'unknown', never sent twice.
+  let accepted: number[] = [];
+  let unanswered: { id: number; error: string }[] = [];
+  const flush = async () => {
+    const ids = accepted;
+    const unknown = unanswered;
+    (accepted = []), (unanswered = []);
+    result.sent += await markSent(db, ids);
+    result.unknown += await markUnknown(db, unknown);
+  };
+  let streakRetryable: number[] = []; // failed ids since the last answer, left pending (refunded if the provider was at fault)
   let outage: string | null = null;
+  const limiter = new SendLimiter(db, settings.concurrency, (ms) => sleepUnlessCancelled(ms, signal));
+  const infoEnabled = log.isLevelEnabled('info');
+  const messageLog = (m: ClaimedMessage) => ({
+    info: (fields: object, msg: string) => log.info({ messageId: m.id, clientId: m.client_id, ...fields }, msg),
+    warn: (fields: object, msg: string) => log.warn({ messageId: m.id, clientId: m.client_id, ...fields }, msg),
+  });
   let round = Math.floor(Math.random() * Math.max(input.timezones.length, 1));
   const beatNow = () => ctx.heartbeat({ sent: result.sent, failed: result.failed, unknown: result.unknown });
   // Heartbeat on a timer too: every call in flight may be waiting on a slow provider at once.
   const beat = setInterval(beatNow, 2_000);
   try {
-    return await sendLoop();
+    const end = await sendLoop();
+    await pool.drain();
+    await flush();
+    return { ...result, ...end, health: health.state() };
+  } catch (err) {
+    // Requests still running were started: their outcomes are recorded before the activity gives up.
+    await pool.drain().catch(() => undefined);
+    await flush().catch((flushErr: unknown) => log.warn({ err: flushErr }, 'could not record the last answers; those messages will end unknown'));
+    throw err;
   } finally {
     clearInterval(beat);
   }
 
-  async function sendLoop(): Promise<SendMessagesResult> {
+  async function sendLoop(): Promise<End> {
     for (;;) {
       if (signal.aborted) throw new CancelledFailure('send cancelled');
-      if (!mayStart()) return { ...result, stoppedBy: 'deadline' };
-      if (Date.now() >= budgetEnd) return { ...result, stoppedBy: 'budget' };
+      if (!mayStart()) return done('deadline');
+      if (Date.now() >= budgetEnd) return done('budget');
 
       const mailing = await findMailing(db, mailingId);
       if (!mailing) throw new MailingNotFoundError(mailingId);
       // An ends_at shortened since this activity was scheduled applies from the next batch on.
       deadline = Math.min(deadline, mailing.ends_at.getTime());
-      if (!mayStart()) return { ...result, stoppedBy: 'deadline' };
+      if (!mayStart()) return done('deadline');
+      limiter.configure(rateBuckets(deps.sendRatePerS, mailing));
+      // The provider asked (a 429 with Retry-After, seen by any worker) for a pause: wait it out before claiming.
+      const held = await sendingHeldForMs(db);
+      if (held > 0) {
+        await sleepUnlessCancelled(Math.min(held, Math.max(deadline - Date.now(), 0), Math.max(budgetEnd - Date.now(), 0)), signal);
+        continue;
+      }
       // Rotate the zone order each round so every zone in the group gets its turn first.
       const shift = round++ % Math.max(input.timezones.length, 1);
       const zones = [...input.timezones.slice(shift), ...input.timezones.slice(0, shift)];
@@ -131,7 +191,13 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
       const batch = await claimDueMessages(db, mailingId, zones, settings.batchSize, settings.leaseMs, settings.maxAttempts);
       if (batch.length === 0) {
         if (settled.exhausted.length > 0 || settled.unknown > 0) continue; // settling may have uncovered more
-        return { ...result, exhausted: true, stoppedBy: 'exhausted' };
+        if (pool.releasedRunning > 0) {
+          // Slow requests still run to their answer or timeout: meanwhile, send what falls due (retries).
+          await flush();
+          await sleepUnlessCancelled(TAIL_POLL_MS, signal);
+          continue;
+        }
+        return done('exhausted', true);
       }
       await sendBatch(batch, mailing.text);
       if (outage !== null) throw new ProviderUnavailableError(`provider unavailable: ${outage}`);
@@ -142,17 +208,6 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
 
   async function sendBatch(batch: ClaimedMessage[], text: string): Promise<void> {
     const unsent: number[] = [];
-    // Answers are written in groups: one statement per group instead of one per message. A crash before a flush
-    // leaves those messages marked in flight, so they end 'unknown', never sent twice.
-    let accepted: number[] = [];
-    let unanswered: { id: number; error: string }[] = [];
-    const flush = async () => {
-      const ids = accepted;
-      const unknown = unanswered;
-      (accepted = []), (unanswered = []);
-      result.sent += await markSent(db, ids);
-      result.unknown += await markUnknown(db, unknown);
-    };
     // Messages are marked in flight one pool's width ahead of the requests, by one statement at a time.
     let marked = 0;
     let marking: Promise<void> | null = null;
@@ -168,28 +223,51 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
     };
     const stopStarting = (): boolean => outage !== null || signal.aborted || !mayStart();
 
-    await runPool(batch, settings.concurrency, async (message, index) => {
+    // A request let go of its slot is most likely one the provider will never answer: it counts as a failure now,
+    // in the order things happened (counted when its timeout comes, a burst of them would land after every answer
+    // that came meanwhile and hand the next activity a window that looks like an outage).
+    const onRelease = (message: ClaimedMessage) => {
+      slowIds.add(message.id);
+      health.failed(true);
+      const trip = health.tripReason(batch.length);
+      if (trip !== null && outage === null) outage = `${trip} (requests not answered in ${Math.round(health.slowAfterMs(timeoutMs))} ms)`;
+    };
+    await pool.run(batch, async (message, index, clock) => {
+      if (stopStarting()) return void unsent.push(message.id);
+      await limiter.take(stopStarting);
       if (stopStarting()) return void unsent.push(message.id);
       await ensureMarked(index);
       if (stopStarting()) return void unsent.push(message.id);
-      const msgLog = log.child({ messageId: message.id, clientId: message.client_id });
+      // Fields instead of a child logger per message: a child is measurable work at thousands of messages a second.
+      const msgLog = messageLog(message);
       // No cancellation signal: a request in flight runs to its answer or timeout, so its outcome is known.
+      clock(); // from here on, a slow answer lets go of the slot
       const outcome = await provider.send({ id: message.id, phone: message.phone, text }, { timeoutMs });
+      // Counted when it was let go of its slot: not again.
+      const counted = slowIds.delete(message.id) ? uncounted : health;
       if (outcome.ok) {
-        (streakLength = 0), (streakRetryable = []), (streakOutageLike = true);
+        counted.answered(outcome.durationMs);
+        streakRetryable = [];
         accepted.push(message.id);
-        msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
+        if (infoEnabled) msgLog.info({ attempt: message.attempts, durationMs: outcome.durationMs }, 'message sent');
       } else if (outcome.kind === 'rejected') {
-        (streakLength = 0), (streakRetryable = []), (streakOutageLike = true);
+        counted.answered();
+        streakRetryable = [];
         if (await failMessage(deps, mailingId, message, outcome.error)) result.failed++;
         msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message rejected by provider');
+      } else if (outcome.status === 429 && outcome.retryAfterMs !== undefined) {
+        // Flow control, not a failure: every worker holds its requests that long, and this message goes again
+        // after it without spending an attempt.
+        await limiter.hold(outcome.retryAfterMs);
+        await markRetry(db, message.id, outcome.error, outcome.retryAfterMs, true);
+        result.retrying++;
+        msgLog.info({ attempt: message.attempts, retryAfterMs: outcome.retryAfterMs }, 'provider asked to slow down');
       } else {
         // transient, unauthorized or unknown: counts towards the outage breaker
-        streakLength++;
-        streakOutageLike &&= looksLikeOutage(outcome);
-        // Outage answers trip the breaker even on a batch of one; other errors need two in a row at least.
-        const tripAt = Math.min(threshold, streakOutageLike ? batch.length : Math.max(2, batch.length));
-        if (streakLength >= tripAt || outcome.kind === 'unauthorized') outage = `${outcome.kind}: ${outcome.error}`;
+        counted.failed(looksLikeOutage(outcome));
+        if (outcome.retryAfterMs !== undefined) await limiter.hold(outcome.retryAfterMs); // a 503 saying how long
+        const trip = outcome.kind === 'unauthorized' ? 'credentials refused' : counted.tripReason(batch.length);
+        if (trip !== null && outage === null) outage = `${trip}; last: ${outcome.kind}: ${outcome.error}`;
         if (outcome.kind === 'unknown' && !settings.providerDedupes) {
           unanswered.push({ id: message.id, error: outcome.error });
           msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'no usable answer: the message may have been sent; not resent');
@@ -198,24 +276,36 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
           msgLog.warn({ attempt: message.attempts, error: outcome.error }, 'message failed: attempts exhausted');
         } else {
           streakRetryable.push(message.id);
-          await markRetry(db, message.id, outcome.error, retryDelayMs(message.attempts, settings.retryBaseMs));
+          await markRetry(db, message.id, outcome.error, Math.max(retryDelayMs(message.attempts, settings.retryBaseMs), outcome.retryAfterMs ?? 0));
           result.retrying++;
           msgLog.info({ attempt: message.attempts, error: outcome.error }, 'send failed, will retry');
         }
       }
       if (accepted.length + unanswered.length >= FLUSH_SIZE) await flush();
       beatNow();
-    });
+    }, onRelease);
 
     await flush();
     // Claimed but not attempted: give them back without charging an attempt.
     await releaseMessages(db, unsent, true);
     if (outage !== null) {
-      // A long streak, or one made only of outage answers (unreachable, timeouts, 503...), was the provider's
-      // fault, not the messages': refund those attempts. A short streak of other errors (500s, garbage on a small
-      // batch) still backs off, but its attempts count, so a message that always fails ends up failed.
-      if (streakLength >= threshold || streakOutageLike) await releaseMessages(db, streakRetryable, true);
-      log.warn({ error: outage, streak: streakLength }, 'provider unavailable, backing off');
+      // The provider was down, not the messages at fault: the failures since its last answer get their attempt back.
+      await releaseMessages(db, streakRetryable, true);
+      log.warn({ error: outage }, 'provider unavailable, backing off');
     }
   }
+}
+
+/** Sleeps `ms`, or less when the activity is cancelled (the caller checks the signal). */
+function sleepUnlessCancelled(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }

@@ -11,6 +11,7 @@
  * caller's signal a direct 'abort' listener (AbortSignal.any/timeout showed up in the worker's CPU profile).
  */
 
+import { parseRetryAfter } from '../lib/webhooks/retry-after';
 import { fetchTransport, httpTransport, type Exchange, type Transport } from './sms-transport';
 
 export type SendOutcome =
@@ -24,6 +25,8 @@ export type SendOutcome =
       kind: 'transient' | 'rejected' | 'unauthorized' | 'unknown';
       error: string;
       status?: number;
+      /** A 429 / 503 with a readable Retry-After: how long the provider asked us to wait (ms, at most 1 hour). */
+      retryAfterMs?: number;
       durationMs: number;
     };
 
@@ -48,6 +51,8 @@ export interface SmsProviderOptions {
 
 const PREVIEW_CHARS = 200;
 const TRANSIENT_STATUSES = new Set([408, 425, 429]);
+/** A provider asking for a longer pause than this is taken as asking for this long. */
+export const MAX_PROVIDER_RETRY_AFTER_MS = 60 * 60_000;
 /** setTimeout fires immediately (with a warning) above this; longer timeouts are clamped to it (~24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -67,11 +72,12 @@ export function createSmsProvider(options: SmsProviderOptions): SmsProvider {
     async send(msg, callOptions = {}) {
       const started = performance.now();
       const elapsed = (): number => Math.round(performance.now() - started);
-      const fail = (kind: 'transient' | 'rejected' | 'unauthorized' | 'unknown', error: string, status?: number): SendOutcome => ({
+      const fail = (kind: 'transient' | 'rejected' | 'unauthorized' | 'unknown', error: string, status?: number, retryAfterMs?: number | null): SendOutcome => ({
         ok: false,
         kind,
         error: redact(error),
         ...(status !== undefined ? { status } : {}),
+        ...(retryAfterMs !== undefined && retryAfterMs !== null ? { retryAfterMs: Math.min(retryAfterMs, MAX_PROVIDER_RETRY_AFTER_MS) } : {}),
         durationMs: elapsed(),
       });
 
@@ -138,7 +144,10 @@ export function createSmsProvider(options: SmsProviderOptions): SmsProvider {
       }
       const httpError = `HTTP ${status}${preview ? `: ${preview}` : ''}`;
       if (status === 401 || status === 403) return fail('unauthorized', httpError, status);
-      if (TRANSIENT_STATUSES.has(status) || status >= 500) return fail('transient', httpError, status);
+      if (TRANSIENT_STATUSES.has(status) || status >= 500) {
+        const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, Date.now()) : null;
+        return fail('transient', httpError, status, retryAfterMs);
+      }
       if (status >= 400) return fail('rejected', httpError, status);
       // 1xx/3xx: the provider (or something in front of it) is misconfigured; retrying is the safe choice.
       return fail('transient', `unexpected ${httpError}`, status);

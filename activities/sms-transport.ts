@@ -8,7 +8,11 @@ export const MAX_RESPONSE_BYTES = 64 * 1024;
  * What one HTTP exchange produced: a (possibly truncated) answer, or a transport error. `written` tells whether the
  * whole request had been handed to the connection before the error: only then may the provider have acted on it.
  */
-export type Exchange = { status: number; text: string; truncated: boolean } | { error: unknown; written: boolean };
+/** An answer (with its Retry-After header, raw, when there was one) or an error. */
+export type Exchange = { status: number; text: string; truncated: boolean; retryAfter?: string } | { error: unknown; written: boolean };
+
+const retryAfterOf = (value: string | string[] | null | undefined): { retryAfter?: string } =>
+  typeof value === 'string' && value !== '' ? { retryAfter: value } : {};
 /**
  * Starts one exchange and reports it through `done` (at most once). The handle cancels it, and tells whether the
  * whole request has been written yet (a timeout before that is a request the provider never got).
@@ -90,6 +94,7 @@ export function httpTransport(base: string, baseHeaders: Record<string, string>)
       req.on('response', (res: http.IncomingMessage) => {
         answered = true;
         const status = res.statusCode ?? 0;
+        const retryAfter = retryAfterOf(res.headers['retry-after']);
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -97,14 +102,14 @@ export function httpTransport(base: string, baseHeaders: Record<string, string>)
           const room = MAX_RESPONSE_BYTES - size;
           if (chunk.length > room) {
             chunks.push(chunk.subarray(0, room));
-            finish({ status, text: decode(chunks), truncated: true });
+            finish({ status, text: decode(chunks), truncated: true, ...retryAfter });
             req.destroy(); // drop the rest; the connection is not reused
             return;
           }
           chunks.push(chunk);
           size += chunk.length;
         });
-        res.on('end', () => finish({ status, text: decode(chunks), truncated: false }));
+        res.on('end', () => finish({ status, text: decode(chunks), truncated: false, ...retryAfter }));
         res.on('error', (err) => finish({ error: err, written: true }));
         res.on('close', () => {
           if (!res.complete) finish({ error: new Error('connection closed before the answer was complete'), written: true });
@@ -145,7 +150,7 @@ export function fetchTransport(doFetch: typeof fetch, base: string, headers: Rec
     doFetch(`${base}${path}`, { method: 'POST', headers, body, signal: controller.signal, redirect: 'manual' })
       .then(async (res) => {
         answered = true;
-        return { status: res.status, ...(await readLimited(res, MAX_RESPONSE_BYTES)) };
+        return { status: res.status, ...retryAfterOf(res.headers.get('retry-after')), ...(await readLimited(res, MAX_RESPONSE_BYTES)) };
       })
       // fetch does not say whether the request went out: only errors known to come before a connection say no.
       .then(done, (error: unknown) => done({ error, written: answered || !NOT_CONNECTED.has(errorCode(error) ?? '') }));

@@ -9,6 +9,8 @@ export interface Delivery { msgId: number; phone: number; text: string; at: numb
 export interface FakeProviderStats {
   requests: number; delivered: number; duplicateRequests: number;
   errors: number; timeouts: number; garbage: number; rejected: number;
+  /** Answered 429 (over rateLimitPerS). */
+  throttled: number;
 }
 export interface FakeProvider {
   url: string;
@@ -45,10 +47,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown, raw = false): void {
+function send(res: http.ServerResponse, status: number, body: unknown, raw = false, headers: Record<string, string> = {}): void {
   if (res.destroyed || res.writableEnded) return; // client gave up or server closing
   const text = raw ? String(body) : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -63,12 +65,13 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const random = options.random ?? Math.random;
   const expectedAuth = options.token !== undefined ? Buffer.from(`Bearer ${options.token}`) : undefined;
   let knobs: FakeProviderKnobs = { ...DEFAULT_KNOBS, outages: [] };
-  const zero = (): FakeProviderStats => ({ requests: 0, delivered: 0, duplicateRequests: 0, errors: 0, timeouts: 0, garbage: 0, rejected: 0 });
+  const zero = (): FakeProviderStats => ({ requests: 0, delivered: 0, duplicateRequests: 0, errors: 0, timeouts: 0, garbage: 0, rejected: 0, throttled: 0 });
   let counters = zero();
   let delivered = new Map<number, Delivery>(); // first delivery per msgId
   let sms: Delivery[] = []; // every SMS that reached a phone (one per msgId unless dedupe is off)
   const held = new Set<http.ServerResponse>();
   const timers = new Set<NodeJS.Timeout>();
+  let rateWindow = { second: 0, count: 0 }; // rateLimitPerS: requests in the current one-second window
 
   const configure = (patch: Partial<FakeProviderKnobs>): void => {
     const parsed = KnobsPatchSchema.safeParse(patch);
@@ -88,9 +91,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     return got.length === expectedAuth.length && timingSafeEqual(got, expectedAuth);
   };
 
-  const reply = (res: http.ServerResponse, delayMs: number, status: number, body: unknown, raw = false): void => {
-    if (delayMs <= 0) return send(res, status, body, raw);
-    const timer = setTimeout(() => { timers.delete(timer); send(res, status, body, raw); }, delayMs);
+  const reply = (res: http.ServerResponse, delayMs: number, status: number, body: unknown, raw = false, headers: Record<string, string> = {}): void => {
+    if (delayMs <= 0) return send(res, status, body, raw, headers);
+    const timer = setTimeout(() => { timers.delete(timer); send(res, status, body, raw, headers); }, delayMs);
     timers.add(timer);
   };
 
@@ -114,6 +117,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     if (!authorized(req.headers.authorization)) {
       counters.rejected++;
       return reply(res, delay, 401, { code: 1, message: 'unauthorized' });
+    }
+    if (k.rateLimitPerS > 0) {
+      const second = Math.floor(now / 1000);
+      if (second !== rateWindow.second) rateWindow = { second, count: 0 };
+      if (++rateWindow.count > k.rateLimitPerS) {
+        counters.throttled++;
+        return reply(res, delay, 429, { code: 1, message: 'too many requests' }, false, { 'retry-after': '1' });
+      }
     }
     const bad = (message: string) => { counters.rejected++; reply(res, delay, 400, { code: 1, message }); };
     const msgId = /^\d{1,15}$/.test(pathId) ? Number(pathId) : NaN;

@@ -23,6 +23,11 @@ export interface FakeProviderKnobs {
    * accepted request is an SMS to the phone, as with a gateway that does not dedupe; duplicates show in deliveries().
    */
   dedupe: boolean;
+  /**
+   * The provider's own rate limit (requests per second, fixed one-second windows; 0 = none): requests past it get
+   * 429 with `Retry-After: 1` and are not delivered.
+   */
+  rateLimitPerS: number;
 }
 
 export const DEFAULT_KNOBS: FakeProviderKnobs = Object.freeze({
@@ -34,6 +39,7 @@ export const DEFAULT_KNOBS: FakeProviderKnobs = Object.freeze({
   outages: [],
   down: false,
   dedupe: true,
+  rateLimitPerS: 0,
 }) as FakeProviderKnobs;
 
 const rate = z.number().min(0).max(1);
@@ -55,6 +61,7 @@ export const KnobsPatchSchema = z
     outages: z.array(OutageSchema).max(1_000),
     down: z.boolean(),
     dedupe: z.boolean(),
+    rateLimitPerS: z.number().int().min(0).max(1_000_000),
   })
   .partial()
   .strict();

@@ -1,6 +1,7 @@
 // Shared by the workflow, its activities and the API client: names, payload types, signal/query/update definitions.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { MailingFilter, StatusCounts } from '../lib/db/database';
+import type { ProviderHealthState } from '../lib/mailings/provider-health';
 import type { SendWindow } from '../lib/time/window';
 
 export const MAILING_WORKFLOW_TYPE = 'mailingWorkflow';
@@ -108,6 +109,8 @@ export interface SendMessagesInput {
   timezones: string[];
   deadline: string; // ISO: min(window close, endsAt); nothing is sent at or after it
   settings: SendSettings;
+  /** The provider's recent failure window, as the previous send activity left it (lib/mailings/provider-health.ts). */
+  health?: ProviderHealthState;
 }
 
 export interface SendMessagesResult {
@@ -117,6 +120,8 @@ export interface SendMessagesResult {
   unknown: number; // requests without a usable answer (or in flight when a worker died): never resent
   exhausted: boolean; // no due message left in these zones
   stoppedBy: 'exhausted' | 'deadline' | 'budget';
+  /** The provider's failure window at the end, for the next send activity. */
+  health?: ProviderHealthState;
 }
 
 export interface StartMailingResult {

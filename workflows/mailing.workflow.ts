@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MailingActivities } from '../activities/mailing.activities';
+import type { ProviderHealthState } from '../lib/mailings/provider-health';
 import { planWindows, type WindowGroup } from '../lib/time/window';
 import {
   editUpdate,
@@ -62,6 +63,7 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
   let phase: MailingPhase = state.materialized ? 'sending' : 'scheduled';
   let nextWakeAt: number | null = null;
   let wake = 0; // bumped by every control message so sleeping code re-plans
+  let providerHealth: ProviderHealthState | undefined; // the provider's recent failure window, from the last send
 
   const progress = (): MailingProgress => ({
     mailingId,
@@ -256,10 +258,11 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
       cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2 minutes', nonRetryableErrorTypes: ['MailingNotFoundError'] },
     });
-    return provider.sendMessages({ mailingId, timezones: group.timezones, deadline: new Date(deadline).toISOString(), settings });
+    return provider.sendMessages({ mailingId, timezones: group.timezones, deadline: new Date(deadline).toISOString(), settings, health: providerHealth });
   }
 
   function record(result: SendMessagesResult): void {
+    if (result.health) providerHealth = result.health; // the next send activity judges the provider with this history
     // Live estimate between backlog reads (which replace the counts with the database's).
     const settled = result.sent + result.failed + (result.unknown ?? 0);
     state.counts.sent += result.sent;

@@ -188,16 +188,18 @@ export async function markFailed(db: Executor, id: number, error: string): Promi
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function markRetry(db: Executor, id: number, error: string, retryInMs: number): Promise<void> {
+/** Leaves a message pending for another try in `retryInMs`; `refund` takes back the attempt (flow control, not a failure). */
+export async function markRetry(db: Executor, id: number, error: string, retryInMs: number, refund = false): Promise<void> {
   await db
     .updateTable('messages')
-    .set({
+    .set((eb) => ({
       locked_until: null,
       sending_since: null,
       last_error: error,
       next_attempt_at: sql<Date>`now() + ${retryInMs} * interval '1 millisecond'`,
+      attempts: refund ? sql<number>`greatest(${eb.ref('attempts')} - 1, 0)` : eb.ref('attempts'),
       updated_at: sql<Date>`now()`,
-    })
+    }))
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .execute();

@@ -49,6 +49,22 @@ describe('sms provider client against the fake provider', () => {
     assert.deepEqual([...provider.deliveriesByPhone().keys()], [79001234567]);
   });
 
+  test('a 429 over the provider\'s own rate limit carries its Retry-After (ms); nothing is delivered', async () => {
+    provider.configure({ rateLimitPerS: 1 });
+    const outcomes = [await client.send(msg()), await client.send(msg()), await client.send(msg())];
+    provider.configure({ rateLimitPerS: 0 });
+    // Three quick requests cross at most one second boundary: two of them share a second, so one is throttled.
+    const throttled = outcomes.filter((o) => !o.ok);
+    assert.ok(throttled.length >= 1);
+    for (const o of throttled) {
+      assertFailure(o, 'transient', /HTTP 429/);
+      assert.equal(!o.ok && o.retryAfterMs, 1_000);
+      assert.equal(!o.ok && o.status, 429);
+    }
+    assert.equal(provider.stats().delivered, 3 - throttled.length);
+    assert.equal(provider.stats().throttled, throttled.length);
+  });
+
   test('idempotent resend of the same msgId is a duplicate, delivered once', async () => {
     const m = msg();
     assert.equal((await client.send(m)).ok, true);
