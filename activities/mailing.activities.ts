@@ -21,6 +21,8 @@ export interface MailingActivityDeps {
   provider: SmsProvider;
   logger: Logger;
   events: EventPublisher;
+  /** SEND_RATE_PER_S (see send-messages.ts). */
+  sendRatePerS?: number | null;
 }
 
 /** Activities of the mailing workflow, built from their dependencies (tests inject a DB and a fake provider). */

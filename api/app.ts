@@ -17,8 +17,13 @@ import { consoleRoutes } from './console-static';
 import { createRegistry, generateDocument } from './openapi';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { clientRoutes } from './routes/clients.routes';
+import { clientExportRoutes } from './routes/client-export.routes';
+import { clientImportRoutes } from './routes/client-imports.routes';
+import type { ClientImportSettings } from '../lib/temporal/client-import-workflows';
 import { mailingRoutes } from './routes/mailings.routes';
+import { mailingRecurrenceRoutes } from './routes/mailing-recurrences.routes';
 import { statsRoutes } from './routes/stats.routes';
+import { reportRoutes } from './routes/reports.routes';
 import { credentialRoutes } from './routes/credentials.routes';
 import type { IntegrationRouteDeps } from './routes/integration-deps';
 import { integrationPluginRoutes } from './routes/integration-plugins.routes';
@@ -47,6 +52,10 @@ export interface AppDeps {
   trustProxy?: number | string;
   /** Console sign-in: session lifetimes, OIDC, the public URL (api/session/settings.ts). */
   consoleAuth: ConsoleAuthSettings;
+  /** The daily report's zone and reasons per mailing (REPORT_TIMEZONE, REPORT_TOP_REASONS); default UTC and 5. */
+  reports?: { timezone: string; topReasons: number };
+  /** Bulk client import (IMPORT_*); default: the mailing task queue, 200 MB, batches of 5,000, 10,000 rejections kept. */
+  clientImports?: ClientImportSettings;
 }
 
 /** Builds the Express app without listening (tests call it directly). */
@@ -75,10 +84,17 @@ export function createApp(deps: AppDeps): Express {
   v1.use(methodNotAllowed(v1));
   v1.use(express.json({ limit: '1mb' }));
   v1.use(guardBody);
+  // Before clientRoutes: /clients/import, /clients/imports and /clients/export are not client ids. The upload is
+  // text/csv, which express.json above leaves unread: the import streams it under its own limit (IMPORT_MAX_BYTES).
+  const clientImports = deps.clientImports ?? { taskQueue: deps.workflow.taskQueue, searchAttributes: deps.workflow.searchAttributes, maxBytes: 200 * 1024 ** 2, batchRows: 5_000, maxRejections: 10_000 };
+  v1.use(clientImportRoutes({ db, temporal, logger, settings: clientImports }, registry));
+  v1.use(clientExportRoutes(db, registry));
   v1.use(clientRoutes(db, registry));
   v1.use(mailingRoutes({ db, temporal, workflow: deps.workflow }, registry));
+  v1.use(mailingRecurrenceRoutes({ db, temporal, workflow: deps.workflow }, registry));
   v1.use(statsRoutes({ db, temporal, workflow: deps.workflow }, registry));
   v1.use(apiKeyRoutes(db, registry));
+  v1.use(reportRoutes({ db, temporal, workflow: deps.workflow, timezone: deps.reports?.timezone ?? 'UTC', topReasons: deps.reports?.topReasons ?? 5 }, registry));
   const webhooks: WebhookRouteDeps = { db, temporal, ...deps.webhooks };
   v1.use(webhookEndpointRoutes(webhooks, registry));
   v1.use(webhookEventRoutes(webhooks, registry));

@@ -23,6 +23,9 @@ export const presentMailing = (m: MailingRow) => ({
   send_window: m.send_window,
   status: m.status,
   workflow_id: mailingWorkflowId(m.id),
+  recurrence_id: m.recurrence_id,
+  occurrence_at: iso(m.occurrence_at),
+  send_rate_per_s: m.send_rate_per_s,
   created_at: m.created_at.toISOString(),
   updated_at: m.updated_at.toISOString(),
 });

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../lib/config';
 import type { Db } from '../lib/db/connect';
 import type { Logger } from '../lib/logger';
-import { sendSettingsFromConfig } from '../lib/send-settings';
 import { connectTemporal } from '../lib/temporal/connect';
-import { ensureMailingWorkflows } from '../lib/temporal/mailing-workflows';
+import { clientImportSettingsFromConfig } from '../lib/temporal/client-import-workflows';
+import { ensureMailingWorkflows, mailingWorkflowOptionsFromConfig } from '../lib/temporal/mailing-workflows';
 import { requireSetting } from '../lib/config';
 import { SecretBox } from '../lib/crypto/secret-box';
 import { parseAllowlist } from '../lib/net/ssrf';
@@ -23,11 +23,7 @@ import { consoleAuthSettingsFromConfig } from './session/settings';
 /** The app and the options it was built with, from the config: everything but listening. */
 export function createAppFromConfig(deps: { config: Config; db: Db; logger: Logger; temporal: Client }) {
   const { config, db, logger, temporal } = deps;
-  const workflow = {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    settings: sendSettingsFromConfig(config),
-    searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
-  };
+  const workflow = mailingWorkflowOptionsFromConfig(config);
   const options = webhookOptionsFromConfig(config);
   const webhooks = {
     options,
@@ -46,6 +42,8 @@ export function createAppFromConfig(deps: { config: Config; db: Db; logger: Logg
     db, temporal, logger, adminApiKey: config.ADMIN_API_KEY, workflow, webhooks, integrations,
     rateLimits: rateLimitSettingsFromConfig(config), trustProxy: config.TRUST_PROXY,
     consoleAuth: consoleAuthSettingsFromConfig(config, webhooks.secretBox),
+    reports: { timezone: config.REPORT_TIMEZONE, topReasons: config.REPORT_TOP_REASONS },
+    clientImports: clientImportSettingsFromConfig(config),
   });
   return { app, workflow, webhooks };
 }

@@ -1,6 +1,6 @@
-import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { ConflictError, ServiceUnavailableError } from './errors';
+import { ConflictError, ServiceUnavailableError, ValidationError } from './errors';
 
 /** Maps Temporal client failures to API errors: a rejected update is a 409, an unreachable server a 503. */
 export async function withTemporal<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -21,3 +21,19 @@ export async function withTemporal<T>(what: string, call: () => Promise<T>): Pro
 }
 
 export const isWorkflowGone = (err: unknown): boolean => err instanceof WorkflowNotFoundError;
+
+const GRPC_INVALID_ARGUMENT = 3;
+
+/**
+ * Why creating or changing a Schedule failed: a spec Temporal refuses is a 400 on `field` (the schedule client turns
+ * the server's INVALID_ARGUMENT into a TypeError); a Temporal that cannot be reached is a 503 saying `what` could not be
+ * done. Anything else stays what it is.
+ */
+export function scheduleError(err: unknown, field: string, what: string): unknown {
+  if (err instanceof TypeError) return new ValidationError([{ path: field, message: `Temporal refused the schedule: ${err.message}` }]);
+  if (err instanceof ServiceError && isGrpcServiceError(err.cause) && err.cause.code === GRPC_INVALID_ARGUMENT) {
+    return new ValidationError([{ path: field, message: `Temporal refused the schedule: ${err.cause.details || err.message}` }]);
+  }
+  if (err instanceof ServiceError) return new ServiceUnavailableError(`Temporal is unavailable, so ${what}; nothing was changed.`, err);
+  return err;
+}

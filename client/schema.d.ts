@@ -742,6 +742,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export clients as CSV (the columns POST /clients/import takes; the filters of GET /clients), streamed in id order
+         * @description The header row then one row per client: phone, operator_code, tag, timezone (CRLF line ends, fields quoted when needed). Read page by page as it is sent, so clients changed meanwhile may appear as they were or as they are.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    operator_code?: string;
+                    phone?: string;
+                    tag?: string;
+                    timezone?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The clients as CSV */
+                200: {
+                    headers: {
+                        /** @description attachment; filename="clients.csv" */
+                        "Content-Disposition"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients/facets": {
         parameters: {
             query?: never;
@@ -791,6 +873,366 @@ export interface paths {
                 };
                 /** @description The key lacks the needed role */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import clients from a CSV file (streamed; upsert by phone; runs as the workflow client-import-<id>)
+         * @description Reads the file whole (checking the header first: a bad header, invalid UTF-8 or malformed CSV is a 400 and nothing is imported), then answers 202 with the import while its workflow upserts the rows in batches. Follow the progress at the Location. A bad row is rejected with its line and reasons and the others go on; a phone repeated in the file: the last row wins. dry_run=true checks and counts without writing a client.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Check the file and count what it would do, writing no client */
+                    dry_run?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                /** @description The file is read; the import runs */
+                202: {
+                    headers: {
+                        /** @description The import: /api/v1/clients/imports/{id} */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClientImport"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The file is larger than IMPORT_MAX_BYTES */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not text/csv (UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List client imports, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description next_cursor from the previous page (newest first) */
+                    cursor?: number;
+                    /** @description Page size (1-500) */
+                    limit?: number;
+                    status?: "uploading" | "processing" | "completed" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of imports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClientImportPage"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A client import and its progress (rows read, processed, inserted, updated, rejected), moved with each batch */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The import */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClientImport"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/clients/imports/{id}/rejections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's rejected rows in line order, each with its line, phone and the reason per field (the first max_rejections are kept) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description next_cursor from the previous page: the last line it held */
+                    cursor?: number;
+                    /** @description Page size (1-1000) */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of rejected rows */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ClientImportRejectionPage"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2403,6 +2845,522 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mailing-recurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List recurring mailings */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description next_cursor from the previous page */
+                    cursor?: number;
+                    /** @description Page size (1-500) */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of recurrences (without next_runs) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingRecurrencePage"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a recurring mailing and its Temporal Schedule (relay-mailing-recurrence-<id>); each fire time creates one mailing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateMailingRecurrence"];
+                };
+            };
+            responses: {
+                /** @description Created; its Schedule exists (paused when asked) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingRecurrence"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailing-recurrences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a recurring mailing with its next 5 fire times as its Temporal Schedule has them */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The recurrence */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingRecurrence"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a recurring mailing and its Schedule; the mailings of its occurrences stay (their recurrence_id becomes null) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a recurring mailing: template and schedule apply to occurrences from now on; paused=true pauses its Schedule, false resumes it */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateMailingRecurrence"];
+                };
+            };
+            responses: {
+                /** @description The changed recurrence */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingRecurrence"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/mailing-recurrences/{id}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The mailings a recurrence created, one per fire time (id order) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description next_cursor from the previous page */
+                    cursor?: number;
+                    /** @description Page size (1-500) */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of mailings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingOccurrencePage"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mailings": {
         parameters: {
             query?: never;
@@ -2418,7 +3376,7 @@ export interface paths {
                     cursor?: number;
                     /** @description Page size (1-500) */
                     limit?: number;
-                    status?: "scheduled" | "running" | "paused" | "completed" | "cancelled";
+                    status?: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -2474,7 +3432,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a mailing; its workflow starts at starts_at */
+        /** Create a mailing; its workflow starts at once and sends from starts_at. With draft: true it is saved as a draft and no workflow starts (POST /mailings/{id}/schedule later) */
         post: {
             parameters: {
                 query?: never;
@@ -2488,7 +3446,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Created; workflow mailing-<id> started */
+                /** @description Created; workflow mailing-<id> started (a draft: none yet) */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -2722,7 +3680,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts. The workflow applies it: 503 at once when no worker runs (nothing changed), 503 after 5 s when a worker did not confirm it (it may still apply: read the mailing again) */
+        /** Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts. The workflow applies it: 503 at once when no worker runs (nothing changed), 503 after 5 s when a worker did not confirm it (it may still apply: read the mailing again). A draft has no workflow: every field changes at once */
         patch: {
             parameters: {
                 query?: never;
@@ -3313,6 +4271,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mailings/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Schedule a draft: checks its times (ends_at after starts_at and in the future; new ones may be given), makes it scheduled and starts its workflow as creating a mailing does */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleMailing"];
+                };
+            };
+            responses: {
+                /** @description Scheduled; workflow mailing-<id> started */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Mailing"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/mailings/{id}/stats": {
         parameters: {
             query?: never;
@@ -3396,6 +4477,120 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mailings/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the mailing's text now to 1-10 phones (a draft too) and return each provider answer. Runs as the short workflow mailing-test-<id>-<uuid>; not counted in the mailing's statistics (logged in mailing_test_sends). 503 at once, nothing sent, when no worker runs */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MailingTest"];
+                };
+            };
+            responses: {
+                /** @description Each phone's answer */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MailingTestResult"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3641,6 +4836,433 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who receives the daily statistics e-mail */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recipients, oldest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportRecipientList"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a recipient of the daily statistics e-mail */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateReportRecipient"];
+                };
+            };
+            responses: {
+                /** @description Added */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReportRecipient"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/report-recipients/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a recipient of the daily statistics e-mail */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's figures as the daily e-mail reports them (per mailing, webhooks, syncs), and whether it was sent */
+        get: {
+            parameters: {
+                query: {
+                    /** @description The day, in REPORT_TIMEZONE (a day still going shows its figures so far) */
+                    date: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DailyReport"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/daily/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a day's report now (a day that has ended and was not sent yet); the workflow daily-report-<date> sends it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SendDailyReport"];
+                };
+            };
+            responses: {
+                /** @description The workflow started */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DailyReportStarted"];
+                    };
+                };
+                /** @description Invalid input (problem+json naming each field) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the needed role */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is larger than 1 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The body is not JSON (Content-Type: application/json, UTF-8) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests (Retry-After and RateLimit headers say when to come back) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A dependency (Temporal, database) is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4017,7 +5639,7 @@ export interface paths {
                     cursor?: number;
                     /** @description Page size (1-500) */
                     limit?: number;
-                    status?: "scheduled" | "running" | "paused" | "completed" | "cancelled";
+                    status?: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
                 };
                 header?: never;
                 path?: never;
@@ -6484,6 +8106,63 @@ export interface components {
             /** @description Every client */
             total: number;
         };
+        ClientImport: {
+            bytes: number;
+            created_at: string;
+            created_by: string;
+            /** @description A dry run writes no client: inserted and updated say what it would do */
+            dry_run: boolean;
+            /** @description Why a failed import failed */
+            error: string | null;
+            finished_at: string | null;
+            id: number;
+            /** @description Rows that created a client */
+            inserted: number;
+            max_rejections: number;
+            /** @description inserted + updated + rejected: rows done so far (of rows_read) */
+            processed: number;
+            /** @description Rows refused, with their line and reasons in the rejections report */
+            rejected: number;
+            /** @description Rejected rows kept in the report (the first max_rejections) */
+            rejections_kept: number;
+            /** @description Data rows read from the file (the header and empty lines not counted) */
+            rows_read: number;
+            /** @description When the file was read whole and the workflow started */
+            started_at: string | null;
+            /**
+             * @description uploading, processing (the workflow runs), completed or failed
+             * @enum {string}
+             */
+            status: "uploading" | "processing" | "completed" | "failed";
+            /** @description Rows that updated an existing client (a phone repeated in the file updates it again: the last row wins) */
+            updated: number;
+            updated_at: string;
+            /** @description client-import-<id> in the Temporal UI */
+            workflow_id: string | null;
+        };
+        ClientImportPage: {
+            items: components["schemas"]["ClientImport"][];
+            next_cursor: number | null;
+        };
+        ClientImportRejection: {
+            errors: {
+                /** @description The column, or row for the record as a whole */
+                field: string;
+                reason: string;
+            }[];
+            /** @description Line of the file the row starts on (the header is line 1) */
+            line: number;
+            /** @description The phone as written (at most 64 characters), null when the row has none */
+            phone: string | null;
+        };
+        ClientImportRejectionPage: {
+            items: components["schemas"]["ClientImportRejection"][];
+            /** @description Rejected rows kept in this report (the first ones by line) */
+            kept: number;
+            next_cursor: number | null;
+            /** @description Every rejected row of the import */
+            rejected: number;
+        };
         ClientPage: {
             items: components["schemas"]["Client"][];
             next_cursor: number | null;
@@ -6586,12 +8265,16 @@ export interface components {
             schedule: components["schemas"]["IntegrationSchedule"];
         };
         CreateMailing: {
+            /** @description true: save as a draft (default false): no workflow starts until POST /mailings/{id}/schedule, and ends_at need not be in the future yet (it must be when scheduled) */
+            draft?: boolean;
             /**
              * Format: date-time
              * @description Nothing is sent at or after this time (RFC 3339, years 1970-2199; normalised to UTC)
              */
             ends_at: string;
             filter?: components["schemas"]["MailingFilter"];
+            /** @description At most this many messages per second for this mailing (every worker together); the global SEND_RATE_PER_S applies too */
+            send_rate_per_s?: number | null;
             send_window?: components["schemas"]["SendWindow"];
             /**
              * Format: date-time
@@ -6599,6 +8282,53 @@ export interface components {
              */
             starts_at: string;
             text: string;
+        };
+        /** @description A mailing template and when it repeats: `cron`, or `every_day_at` with `days` */
+        CreateMailingRecurrence: {
+            /**
+             * @description A 5-field cron expression (minute hour day-of-month month day-of-week) in `timezone`, e.g. "0 9 * * 1-5"
+             * @example 0 9 * * 1-5
+             */
+            cron?: string;
+            /** @description With `every_day_at`: how many daily occurrences, counted from starts_at (or from now) */
+            days?: number;
+            /**
+             * Format: date-time
+             * @description No occurrence at or after this time (RFC 3339, years 1970-2199; normalised to UTC)
+             */
+            ends_at?: string;
+            /**
+             * @description With `days`: every day at this local time (in `timezone`) for `days` days
+             * @example 09:00
+             */
+            every_day_at?: string;
+            filter?: components["schemas"]["MailingFilter"];
+            /**
+             * @description How long each occurrence's mailing runs: its starts_at is the fire time, its ends_at the fire time plus this
+             * @default 60
+             */
+            occurrence_duration_minutes: number;
+            /**
+             * @description Create its Schedule paused
+             * @default false
+             */
+            paused: boolean;
+            send_window?: components["schemas"]["SendWindow"];
+            /**
+             * Format: date-time
+             * @description No occurrence before this time (default: from now; "for N days" counts from here) (RFC 3339, years 1970-2199; normalised to UTC)
+             */
+            starts_at?: string;
+            text: string;
+            timezone?: components["schemas"]["TimeZone"] & unknown;
+        };
+        CreateReportRecipient: {
+            /**
+             * Format: email
+             * @example ops@example.com
+             */
+            email: string;
+            name?: string;
         };
         CreateWebhookEndpoint: {
             /** @default  */
@@ -6696,6 +8426,112 @@ export interface components {
         };
         CredentialTypeList: {
             items: components["schemas"]["CredentialType"][];
+        };
+        DailyReport: {
+            date: string;
+            /**
+             * Format: date-time
+             * @description First instant of the day (UTC)
+             */
+            from: string;
+            mailings: {
+                items: {
+                    counts: {
+                        cancelled: number;
+                        expired: number;
+                        failed: number;
+                        sent: number;
+                        unknown: number;
+                    };
+                    failure_reasons: {
+                        count: number;
+                        reason: string;
+                        /** @enum {string} */
+                        status: "failed" | "unknown";
+                    }[];
+                    mailing_id: number;
+                    status: string | null;
+                    text: string | null;
+                    total: number;
+                }[];
+                totals: {
+                    cancelled: number;
+                    expired: number;
+                    failed: number;
+                    mailings: number;
+                    sent: number;
+                    total: number;
+                    unknown: number;
+                };
+            };
+            /** @description Nothing happened that day: no report is sent unless REPORT_SEND_EMPTY */
+            quiet: boolean;
+            /** @description The e-mail sent for the day, if any */
+            sent: {
+                delivered_to: string | null;
+                message_id: string | null;
+                recipients: string[];
+                sent_at: string;
+            } | null;
+            syncs: {
+                integrations: {
+                    cancelled: number;
+                    failed: number;
+                    fetched: number;
+                    inserted: number;
+                    integration_id: number;
+                    name: string | null;
+                    running: number;
+                    runs: number;
+                    succeeded: number;
+                    updated: number;
+                }[];
+                totals: {
+                    cancelled: number;
+                    failed: number;
+                    fetched: number;
+                    inserted: number;
+                    running: number;
+                    runs: number;
+                    succeeded: number;
+                    updated: number;
+                };
+            };
+            timezone: string;
+            /**
+             * Format: date-time
+             * @description First instant of the next day (UTC)
+             */
+            to: string;
+            webhooks: {
+                attempts: {
+                    failed: number;
+                    latency_p50_ms: number | null;
+                    latency_p99_ms: number | null;
+                    succeeded: number;
+                    success_rate: number | null;
+                    total: number;
+                };
+                deliveries: {
+                    cancelled: number;
+                    failed: number;
+                    pending: number;
+                    succeeded: number;
+                    total: number;
+                };
+                delivery_success_rate: number | null;
+                disabled_endpoints: {
+                    disabled_at: string;
+                    endpoint_id: number;
+                    reason: string | null;
+                    url: string;
+                }[];
+            };
+        };
+        DailyReportStarted: {
+            date: string;
+            /** @description daily-report-<date>: follow it in the Temporal UI */
+            workflow_id: string;
         };
         FacetValue: {
             count: number;
@@ -6801,13 +8637,19 @@ export interface components {
                 tags: string[];
             };
             id: number;
+            /** @description The recurrence's fire time it was created for */
+            occurrence_at: string | null;
+            /** @description The recurrence that created it (GET /mailing-recurrences/{id}); null for a one-off mailing */
+            recurrence_id: number | null;
+            /** @description This mailing's own sending-rate cap (messages/s); the global SEND_RATE_PER_S applies too. null: none */
+            send_rate_per_s: number | null;
             send_window: {
                 from: string;
                 to: string;
             } | null;
             starts_at: string;
             /** @enum {string} */
-            status: "scheduled" | "running" | "paused" | "completed" | "cancelled";
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
             text: string;
             updated_at: string;
             workflow_id: string;
@@ -6824,6 +8666,10 @@ export interface components {
             operator_codes: string[];
             /** @default [] */
             tags: string[];
+        };
+        MailingOccurrencePage: {
+            items: components["schemas"]["Mailing"][];
+            next_cursor: number | null;
         };
         MailingOverviewItem: {
             counts: components["schemas"]["StatusCounts"];
@@ -6846,10 +8692,42 @@ export interface components {
             phase: string;
             total: number;
         };
+        MailingRecurrence: {
+            created_at: string;
+            /** @description The cron its Schedule runs (derived from every_day_at when given so) */
+            cron: string;
+            days: number | null;
+            ends_at: string | null;
+            every_day_at: string | null;
+            filter: {
+                operator_codes: string[];
+                tags: string[];
+            };
+            id: number;
+            /** @description The next (at most 5) fire times as Temporal's Schedule has them; null when Temporal has no Schedule for it (repaired at the next worker boot); left out of lists */
+            next_runs?: string[] | null;
+            occurrence_duration_minutes: number;
+            paused: boolean;
+            /** @description Its Temporal Schedule (relay-mailing-recurrence-<id>) */
+            schedule_id: string;
+            send_window: {
+                from: string;
+                to: string;
+            } | null;
+            starts_at: string | null;
+            text: string;
+            timezone: string;
+            updated_at: string;
+        };
+        MailingRecurrencePage: {
+            items: components["schemas"]["MailingRecurrence"][];
+            next_cursor: number | null;
+        };
         MailingsByStatus: {
             counts: {
                 cancelled: number;
                 completed: number;
+                draft: number;
                 paused: number;
                 running: number;
                 scheduled: number;
@@ -6872,6 +8750,33 @@ export interface components {
             messages: components["schemas"]["MessagePage"];
             progress: components["schemas"]["MailingProgress"];
             total: number;
+        };
+        MailingTest: {
+            /** @description 1-10 distinct phones, 7XXXXXXXXXX; they need not be clients */
+            phones: string[];
+        };
+        MailingTestResult: {
+            mailing_id: number;
+            /** @description One per phone, in the order given */
+            results: components["schemas"]["MailingTestSendResult"][];
+            /** @description The test run in Temporal (mailing-test-<mailing id>-<uuid>) */
+            workflow_id: string;
+        };
+        MailingTestSendResult: {
+            duration_ms: number | null;
+            error: string | null;
+            /** @description The provider took the message */
+            ok: boolean;
+            /**
+             * @description sent: the provider took it; failed: it answered that it did not; unknown: no usable answer (a timeout, a lost connection, an unreadable answer): it may have sent it
+             * @enum {string}
+             */
+            outcome: "sent" | "failed" | "unknown";
+            phone: string;
+            /** @description The message id the provider was called with (POST /send/{id}); test ids start at 900000000000000, apart from real messages */
+            provider_message_id: number;
+            /** @description The provider's HTTP status when it answered with an error; null for a success and when no answer came */
+            status_code: number | null;
         };
         /** @description Time zones whose local send windows are the same instants */
         MailingZoneGroup: {
@@ -6984,6 +8889,16 @@ export interface components {
              */
             until?: string;
         };
+        ReportRecipient: {
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            id: number;
+            name: string | null;
+        };
+        ReportRecipientList: {
+            items: components["schemas"]["ReportRecipient"][];
+        };
         RotatedWebhookSecret: {
             /** @description Until then the previous secret signs beside the new one */
             previous_secrets_expire_at: string;
@@ -6992,6 +8907,27 @@ export interface components {
         };
         RotateWebhookSecret: {
             secret?: string;
+        };
+        /** @description Optional new times for the draft being scheduled ({} keeps its own) */
+        ScheduleMailing: {
+            /**
+             * Format: date-time
+             * @description New end, in the future; the draft's own when left out (RFC 3339, years 1970-2199; normalised to UTC)
+             */
+            ends_at?: string;
+            /**
+             * Format: date-time
+             * @description New start (a past time starts at once); the draft's own when left out (RFC 3339, years 1970-2199; normalised to UTC)
+             */
+            starts_at?: string;
+        };
+        SendDailyReport: {
+            /**
+             * Format: date
+             * @description The day to report, in REPORT_TIMEZONE; it must have ended
+             * @example 2026-12-03
+             */
+            date: string;
         };
         /**
          * @description Client's local time; to < from crosses midnight
@@ -7167,6 +9103,8 @@ export interface components {
              */
             ends_at?: string;
             filter?: components["schemas"]["MailingFilter"] & unknown;
+            /** @description Any time before the mailing finishes; applies from its next batch (null: no cap of its own) */
+            send_rate_per_s?: number | null;
             send_window?: components["schemas"]["SendWindow"];
             /**
              * Format: date-time
@@ -7174,6 +9112,39 @@ export interface components {
              */
             starts_at?: string;
             text?: string;
+        };
+        /** @description Changes apply to occurrences created from now on; the mailings of earlier occurrences stay as they are */
+        UpdateMailingRecurrence: {
+            /**
+             * @description Switches to this cron (every_day_at and days are dropped)
+             * @example 0 9 * * 1-5
+             */
+            cron?: string;
+            /** @description With `every_day_at`: how many daily occurrences, counted from starts_at (or from now) */
+            days?: number;
+            /**
+             * Format: date-time
+             * @description No occurrence at or after this time (RFC 3339, years 1970-2199; normalised to UTC)
+             */
+            ends_at?: string;
+            /**
+             * @description With `days`: every day at this local time (in `timezone`) for `days` days
+             * @example 09:00
+             */
+            every_day_at?: string;
+            filter?: components["schemas"]["MailingFilter"];
+            /** @description How long each occurrence's mailing runs: its starts_at is the fire time, its ends_at the fire time plus this */
+            occurrence_duration_minutes?: number;
+            /** @description true pauses its Schedule, false resumes it */
+            paused?: boolean;
+            send_window?: components["schemas"]["SendWindow"];
+            /**
+             * Format: date-time
+             * @description No occurrence before this time (default: from now; "for N days" counts from here) (RFC 3339, years 1970-2199; normalised to UTC)
+             */
+            starts_at?: string;
+            text?: string;
+            timezone?: components["schemas"]["TimeZone"];
         };
         UpdateWebhookEndpoint: {
             description?: string;

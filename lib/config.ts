@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { isKnownTimeZone } from './time/zones';
 
 /** A comma-separated list as its trimmed, non-empty entries. */
 const commaList = () =>
@@ -53,6 +55,13 @@ const ConfigSchema = z.object({
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   SEND_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   SEND_ACTIVITY_BUDGET_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(120_000),
+  /** Messages per second to the SMS provider across every worker and mailing (shared through the database); unset: no cap. */
+  SEND_RATE_PER_S: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** Bulk client import (POST /clients/import): the largest upload in bytes (413 beyond; default 200 MB)... */
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1_024).max(100 * 1024 ** 3).default(200 * 1024 ** 2),
+  /** ...staged rows upserted per transaction, and rejected rows kept for the report per import (all are counted). */
+  IMPORT_BATCH_ROWS: z.coerce.number().int().min(100).max(100_000).default(5_000),
+  IMPORT_MAX_REJECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -111,6 +120,34 @@ const ConfigSchema = z.object({
     .default('mailings,webhooks,integrations,integrations-priority')
     .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['mailings', 'webhooks', 'integrations', 'integrations-priority'])).min(1, 'name at least one queue')),
+  // The daily statistics e-mail (lib/reports/): a Schedule at REPORT_CRON in REPORT_TIMEZONE reports the day before.
+  REPORT_CRON: z
+    .string()
+    .max(100)
+    .regex(/^(\S+\s+){4}\S+$/, 'must be a 5-field cron expression, e.g. "30 5 * * *"')
+    .refine((v) => {
+      try {
+        CronExpressionParser.parse(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not a valid cron expression')
+    .default('30 5 * * *'),
+  REPORT_TIMEZONE: z.string().refine(isKnownTimeZone, 'must be an IANA time zone such as Europe/Moscow').default('UTC'),
+  /** Send the report for a day on which nothing happened too. */
+  REPORT_SEND_EMPTY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  REPORT_FROM: z
+    .string()
+    .max(320)
+    .regex(/^([^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/, 'must be an address, or a name and an address: Relay <relay@example.com>')
+    .default('Relay <relay@localhost>'),
+  /** smtp://user:pass@host:port (smtps:// for TLS from the start); unset: reports are written to REPORT_OUTBOX_DIR. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  /** Where reports go without SMTP_URL, one .eml file each (default <DATA_DIR>/outbox). */
+  REPORT_OUTBOX_DIR: z.string().min(1).optional(),
+  /** Failure reasons listed per mailing in the report. */
+  REPORT_TOP_REASONS: z.coerce.number().int().min(1).max(50).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Console sign-in (api/session/): sessions, and OIDC when OIDC_ISSUER_URL and OIDC_CLIENT_ID are set.
   /** The origin the console is reached at (https://relay.example.com); unset: taken from each request's Host. */

@@ -13,7 +13,11 @@ import { dispatchSettingsFromConfig } from '../lib/webhooks/dispatch-settings';
 import { loadPlugins, type PluginRegistry } from '../lib/integrations/registry';
 import { ensureIntegrationSchedules } from '../lib/integrations/schedules';
 import { integrationOptionsFromConfig } from '../lib/temporal/integration-workflows';
+import { ensureRecurrenceSchedules } from '../lib/temporal/mailing-recurrence-schedules';
+import { mailingWorkflowOptionsFromConfig } from '../lib/temporal/mailing-workflows';
 import { createEventPublisher } from '../lib/webhooks/publisher';
+import { reportSettingsFromConfig } from '../lib/reports/settings';
+import { ensureDailyReportSchedule } from '../lib/temporal/report-workflows';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -51,17 +55,21 @@ export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]
     : { send: () => Promise.reject(new Error('this worker does not serve the mailing queue')) };
   const webhookOptions = webhookOptionsFromConfig(config);
   const integrationOptions = integrationOptionsFromConfig(config);
+  const mailingWorkflow = mailingWorkflowOptionsFromConfig(config);
   const events = createEventPublisher({ db, client: temporal.client, options: webhookOptions, logger });
   const activities = createActivities({
     db,
     provider,
     logger,
     events,
+    sendRatePerS: config.SEND_RATE_PER_S,
     secretBox: new SecretBox(requireSetting(config, 'ENCRYPTION_KEY')),
     urlPolicy: { allowlist: parseAllowlist(config.WEBHOOK_ALLOWLIST), httpsOnly: config.WEBHOOK_HTTPS_ONLY },
     temporal: { client: temporal.client, options: webhookOptions },
     plugins: deps.plugins ?? loadPlugins(),
     integrations: { options: integrationOptions, httpTimeoutMs: config.INTEGRATION_HTTP_TIMEOUT_MS },
+    mailingWorkflow,
+    reports: reportSettingsFromConfig(config),
   });
   // Bundled once for every queue's worker (a workflowsPath would make each Worker bundle the same code again).
   const workflowSource = { workflowBundle: deps.workflowBundle ?? (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') })) };
@@ -94,6 +102,13 @@ export async function startWorker(deps: WorkerDeps): Promise<{ workers: Worker[]
     await ensureIntegrationSchedules(db, temporal.client, integrationOptions, config.INTEGRATION_SYNC_ALL_MINUTES, logger).catch((err: unknown) =>
       logger.error({ err }, 'could not create the integration schedules'),
     );
+    await ensureRecurrenceSchedules(db, temporal.client, mailingWorkflow, logger).catch((err: unknown) =>
+      logger.error({ err }, 'could not create the mailing recurrence schedules'),
+    );
+    const reports = reportSettingsFromConfig(config);
+    await ensureDailyReportSchedule(temporal.client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE, searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES, cron: reports.cron, timezone: reports.timezone,
+    }).catch((err: unknown) => logger.error({ err }, 'could not create the daily report schedule'));
   }
   logger.info({ taskQueues: workers.map((w) => w.options.taskQueue), address: config.TEMPORAL_ADDRESS }, 'worker running');
   return {

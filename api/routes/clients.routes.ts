@@ -27,7 +27,7 @@ const phoneTaken = () => new ConflictError('A client with this phone already exi
  * /clients/facets and /clients/count sit beside /clients/{id}, whose methods the 405 check (api/method-not-allowed.ts)
  * would otherwise grant them: a method they do not take is a 405 with their own Allow here, not a 400 from {id}.
  */
-function onlyMethods(path: string, methods: string[]): RequestHandler {
+export function onlyMethods(path: string, methods: string[]): RequestHandler {
   const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].sort();
   return (req, res, next) => {
     if (allow.includes(req.method) && req.method !== 'OPTIONS') return next();

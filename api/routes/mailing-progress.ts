@@ -54,7 +54,8 @@ export async function readProgress(source: ProgressSource, mailing: MailingRow) 
 }
 
 async function liveView(source: ProgressSource, mailing: MailingRow) {
-  if (isMailingFinished(mailing) || !(await source.presence.hasWorker(source.taskQueue))) return null;
+  // A draft has no workflow yet: its phase is 'draft' (from the row), with no messages.
+  if (isMailingFinished(mailing) || mailing.status === 'draft' || !(await source.presence.hasWorker(source.taskQueue))) return null;
   try {
     return await source.temporal.withDeadline(Date.now() + PROGRESS_QUERY_DEADLINE_MS, () => queryMailingProgress(source.temporal, mailing.id));
   } catch {

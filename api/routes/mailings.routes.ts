@@ -3,14 +3,13 @@ import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../lib/db/connect';
 import type { MailingRow } from '../../lib/db/database';
-import { deleteMailing, findMailing, insertMailing, isMailingFinished, listMailings } from '../../lib/db/mailing.repository';
+import { deleteMailing, findMailing, insertMailing, isMailingFinished, listMailings, updateMailing } from '../../lib/db/mailing.repository';
+import { isDraft } from '../../lib/db/mailing-draft.repository';
 import {
   cancelMailingWorkflow,
   editMailingWorkflow,
-  mailingWorkflowExists,
   pauseMailingWorkflow,
   resumeMailingWorkflow,
-  startMailingWorkflow,
   type MailingWorkflowOptions,
 } from '../../lib/temporal/mailing-workflows';
 import { WorkerPresence } from '../../lib/temporal/worker-presence';
@@ -20,7 +19,9 @@ import { defineRoute } from '../route';
 import { IdParams, toPage } from '../schemas/common.schemas';
 import { CreateMailingBody, MailingListQuery, MailingPage, MailingSchema, ProgressSchema, toMailingFilter, UpdateMailingBody } from '../schemas/mailing.schemas';
 import { isWorkflowGone, withTemporal } from '../temporal-errors';
+import { mailingDraftRoutes, patchDraft } from './mailing-drafts.routes';
 import { mailingEventRoutes, type EventStreamOptions } from './mailing-events';
+import { launchMailing } from './mailing-launch';
 import { readProgress, type ProgressSource } from './mailing-progress';
 
 export interface MailingRouteDeps {
@@ -45,9 +46,16 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
     return row;
   }
 
+  /** A draft has no workflow to pause, resume or cancel. */
+  function refuseDraft(row: MailingRow, action: string): void {
+    if (isDraft(row)) {
+      throw new ConflictError(`Mailing ${row.id} is a draft: it has no workflow to ${action}. Schedule it (POST /mailings/${row.id}/schedule) or delete it.`);
+    }
+  }
+
   defineRoute(router, registry, {
-    method: 'post', path: '/mailings', tag, role: 'operator', summary: 'Create a mailing; its workflow starts at starts_at',
-    body: CreateMailingBody, response: { status: 201, schema: MailingSchema, description: 'Created; workflow mailing-<id> started' }, errors: [503],
+    method: 'post', path: '/mailings', tag, role: 'operator', summary: 'Create a mailing; its workflow starts at once and sends from starts_at. With draft: true it is saved as a draft and no workflow starts (POST /mailings/{id}/schedule later)',
+    body: CreateMailingBody, response: { status: 201, schema: MailingSchema, description: 'Created; workflow mailing-<id> started (a draft: none yet)' }, errors: [503],
     handler: async ({ body }) => {
       // Committed before the workflow starts, so its first activity always finds the row; if Temporal refuses the
       // start, the row is removed again and the caller gets a 503 with nothing left behind.
@@ -57,15 +65,10 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
         ends_at: body.ends_at,
         filter: JSON.stringify(toMailingFilter(body.filter)),
         send_window: JSON.stringify(body.send_window),
+        send_rate_per_s: body.send_rate_per_s ?? null,
+        ...(body.draft ? { status: 'draft' as const } : {}),
       });
-      try {
-        await withTemporal('start', () => startMailingWorkflow(temporal, row, workflow));
-      } catch (err) {
-        // An ambiguous failure (timeout) may still have started it: keep the mailing if its workflow exists.
-        if (await mailingWorkflowExists(temporal, row.id)) return presentMailing(row);
-        await deleteMailing(db, row.id);
-        throw err;
-      }
+      if (!body.draft) await launchMailing(temporal, workflow, row, () => deleteMailing(db, row.id));
       return presentMailing(row);
     },
   });
@@ -87,7 +90,7 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
 
   defineRoute(router, registry, {
     method: 'patch', path: '/mailings/:id', tag, role: 'operator',
-    summary: 'Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts. The workflow applies it: 503 at once when no worker runs (nothing changed), 503 after 5 s when a worker did not confirm it (it may still apply: read the mailing again)',
+    summary: 'Change a mailing: text and ends_at any time before it finishes; starts_at and filter only before it starts. The workflow applies it: 503 at once when no worker runs (nothing changed), 503 after 5 s when a worker did not confirm it (it may still apply: read the mailing again). A draft has no workflow: every field changes at once',
     params: IdParams, body: UpdateMailingBody, response: { status: 200, schema: MailingSchema, description: 'Updated' }, errors: [404, 409, 503],
     handler: async ({ params, body }) => {
       const current = await load(params.id);
@@ -97,6 +100,21 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
       if (Date.parse(endsAt) <= Date.parse(startsAt)) {
         throw new ConflictError('ends_at must be after starts_at.', [{ path: 'body.ends_at', message: 'must be after starts_at' }]);
       }
+      if (isDraft(current)) {
+        const patch = {
+          ...(body.text !== undefined ? { text: body.text } : {}),
+          ...(body.starts_at !== undefined ? { starts_at: body.starts_at } : {}),
+          ...(body.ends_at !== undefined ? { ends_at: body.ends_at } : {}),
+          ...(body.filter !== undefined ? { filter: JSON.stringify(toMailingFilter(body.filter)) } : {}),
+          ...(body.send_window !== undefined ? { send_window: JSON.stringify(body.send_window) } : {}),
+          ...(body.send_rate_per_s !== undefined ? { send_rate_per_s: body.send_rate_per_s } : {}),
+        };
+        return presentMailing(await patchDraft(db, params.id, patch));
+      }
+      // The rate cap is read by the send activity at each batch: it needs no workflow edit.
+      if (body.send_rate_per_s !== undefined) await updateMailing(db, params.id, { send_rate_per_s: body.send_rate_per_s });
+      const { send_rate_per_s: _rate, ...workflowFields } = body;
+      if (Object.values(workflowFields).every((v) => v === undefined)) return presentMailing(await load(params.id));
       // The workflow owns the edit: its validator refuses what the phase no longer allows (409), its handler
       // writes the row and its own state together. The API only waits for that, bounded: with no worker polling the
       // edit is not even sent (503, nothing changed); one that is not confirmed in 5 s is a 503 saying it may apply.
@@ -125,6 +143,7 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
       handler: async ({ params }) => {
         const row = await load(params.id);
         if (isMailingFinished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
+        refuseDraft(row, action);
         await withTemporal(action, () => call(params.id));
         return readProgress(progress, row);
       },
@@ -138,6 +157,7 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
     handler: async ({ params }) => {
       const row = await load(params.id);
       if (isMailingFinished(row)) throw new ConflictError(`Mailing ${params.id} is ${row.status}.`);
+      refuseDraft(row, 'cancel');
       await withTemporal('cancel', () => cancelMailingWorkflow(temporal, params.id));
       return presentMailing(row);
     },
@@ -148,7 +168,7 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
     params: IdParams, response: { status: 204, description: 'Deleted' }, errors: [404, 503],
     handler: async ({ params }) => {
       const row = await load(params.id);
-      if (!isMailingFinished(row)) {
+      if (!isMailingFinished(row) && !isDraft(row)) {
         await withTemporal('cancel', async () => {
           try {
             await cancelMailingWorkflow(temporal, params.id);
@@ -167,6 +187,7 @@ export function mailingRoutes({ db, temporal, workflow, events }: MailingRouteDe
     handler: async ({ params }) => readProgress(progress, await load(params.id)),
   });
 
+  router.use(mailingDraftRoutes({ db, temporal, workflow, presence: progress.presence }, registry));
   router.use(mailingEventRoutes(progress, registry, events));
   return router;
 }

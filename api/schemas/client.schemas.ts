@@ -2,7 +2,7 @@ import { z } from '../openapi';
 import { decimalInteger, page, PaginationQuery, patchBody, timeZone } from './common.schemas';
 import { FilterSchema } from './mailing.schemas';
 
-const phone = z.string().regex(/^7\d{10}$/, 'must be 7XXXXXXXXXX (11 digits starting with 7)').openapi({ example: '79001234567' });
+export const phone = z.string().regex(/^7\d{10}$/, 'must be 7XXXXXXXXXX (11 digits starting with 7)').openapi({ example: '79001234567' });
 const operatorCode = z.string().regex(/^\d{3}$/, 'must be 3 digits').openapi({ example: '900' });
 const tag = z.string().max(64, 'at most 64 characters').openapi({ example: 'vip' });
 const timezone = timeZone();

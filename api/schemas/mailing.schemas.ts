@@ -4,7 +4,7 @@ import { isValidSendWindow } from '../../lib/time/window';
 import { z } from '../openapi';
 import { isoDate, page, PaginationQuery, patchBody } from './common.schemas';
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)');
+export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)');
 
 export const SendWindowSchema = z
   .object({ from: hhmm, to: hhmm })
@@ -24,6 +24,14 @@ export const FilterSchema = z
 export const toMailingFilter = (f: z.infer<typeof FilterSchema>): MailingFilter => ({ operatorCodes: f.operator_codes, tags: f.tags });
 
 const text = z.string().min(1, 'must not be empty').max(1600, 'at most 1600 characters');
+
+/** A mailing's own sending-rate cap. */
+const sendRate = z
+  .number()
+  .int()
+  .min(1)
+  .max(100_000)
+  .openapi({ description: 'At most this many messages per second for this mailing (every worker together); the global SEND_RATE_PER_S applies too' });
 
 export const StatusCountsSchema = z
   .object({
@@ -46,6 +54,9 @@ export const MailingSchema = z
     send_window: z.object({ from: z.string(), to: z.string() }).nullable(),
     status: z.enum(MAILING_STATUSES as [string, ...string[]]),
     workflow_id: z.string(),
+    recurrence_id: z.number().int().nullable().openapi({ description: 'The recurrence that created it (GET /mailing-recurrences/{id}); null for a one-off mailing' }),
+    occurrence_at: z.string().nullable().openapi({ description: "The recurrence's fire time it was created for" }),
+    send_rate_per_s: z.number().int().nullable().openapi({ description: "This mailing's own sending-rate cap (messages/s); the global SEND_RATE_PER_S applies too. null: none" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -58,11 +69,15 @@ export const CreateMailingBody = z
     ends_at: isoDate('Nothing is sent at or after this time'),
     filter: FilterSchema.default({ operator_codes: [], tags: [] }),
     send_window: SendWindowSchema.nullable().default(null),
+    send_rate_per_s: sendRate.nullable().optional(),
+    draft: z.boolean().optional().openapi({
+      description: 'true: save as a draft (default false): no workflow starts until POST /mailings/{id}/schedule, and ends_at need not be in the future yet (it must be when scheduled)',
+    }),
   })
   .strict()
   .superRefine((b, ctx) => {
     if (Date.parse(b.ends_at) <= Date.parse(b.starts_at)) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be after starts_at' });
-    else if (Date.parse(b.ends_at) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be in the future' });
+    else if (!b.draft && Date.parse(b.ends_at) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['ends_at'], message: 'must be in the future' });
   })
   .openapi('CreateMailing');
 
@@ -73,6 +88,7 @@ export const UpdateMailingBody = patchBody(
     ends_at: isoDate('New end; must be in the future').optional(),
     filter: FilterSchema.optional().openapi({ description: 'Only before the mailing started' }),
     send_window: SendWindowSchema.nullable().optional(),
+    send_rate_per_s: sendRate.nullable().optional().openapi({ description: 'Any time before the mailing finishes; applies from its next batch (null: no cap of its own)' }),
   },
   'UpdateMailing',
 );

@@ -1,7 +1,11 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { CreatedAt, Json, Timestamp, UpdatedAt } from './column-types';
+import type { ClientImportTables } from './client-import-tables';
 import type { ConsoleSessionTables } from './console-session-tables';
 import type { IntegrationTables } from './integration-tables';
+import type { MailingRecurrenceTables } from './mailing-recurrence-tables';
+import type { MailingTestSendTables } from './mailing-test-send-tables';
+import type { ReportTables } from './report-tables';
 import type { WebhookTables } from './webhook-tables';
 
 /**
@@ -14,8 +18,9 @@ export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'sent', 'f
 /** Messages of one mailing counted by status. */
 export type StatusCounts = Record<MessageStatus, number>;
 
-export type MailingStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
-export const MAILING_STATUSES: readonly MailingStatus[] = ['scheduled', 'running', 'paused', 'completed', 'cancelled'];
+/** draft: saved, no workflow until it is scheduled (POST /mailings/{id}/schedule makes it scheduled). */
+export type MailingStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+export const MAILING_STATUSES: readonly MailingStatus[] = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'];
 export type Role = 'admin' | 'operator' | 'viewer';
 
 export interface MailingFilter {
@@ -45,6 +50,12 @@ export interface MailingTable {
   filter: Json<MailingFilter>;
   send_window: Json<SendWindow | null>;
   status: ColumnType<MailingStatus, MailingStatus | undefined, MailingStatus>;
+  /** The recurrence that created it (null for one-off mailings, or once the recurrence was deleted). */
+  recurrence_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The recurrence's fire time it was created for (unique per recurrence). */
+  occurrence_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** This mailing's own sending-rate cap (messages/s; the global SEND_RATE_PER_S applies too); null: none. */
+  send_rate_per_s: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -85,12 +96,19 @@ export interface ApiKeyTable {
   revoked_at: Timestamp | null;
 }
 
-export interface Database extends WebhookTables, IntegrationTables, ConsoleSessionTables {
+export interface Database extends WebhookTables, IntegrationTables, ConsoleSessionTables, MailingRecurrenceTables, ReportTables, MailingTestSendTables, ClientImportTables {
   clients: ClientTable;
   mailings: MailingTable;
   messages: MessageTable;
   mailing_message_counts: MailingMessageCountTable;
   api_keys: ApiKeyTable;
+  send_rate_limits: SendRateLimitTable;
+}
+
+/** Shared send-slot reservations (lib/db/send-rate.repository.ts). */
+export interface SendRateLimitTable {
+  key: string;
+  next_at: Timestamp;
 }
 
 export type ClientRow = Selectable<ClientTable>;

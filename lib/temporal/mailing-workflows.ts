@@ -1,4 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Config } from '../config';
 import type { Db } from '../db/connect';
 import type { MailingRow } from '../db/database';
 import {
@@ -14,11 +15,17 @@ import {
   type SendSettings,
 } from '../../workflows/mailing.contract';
 import { KIND_ATTRIBUTE, MAILING_ID_ATTRIBUTE } from './search-attributes';
+import { sendSettingsFromConfig } from '../send-settings';
 
 export interface MailingWorkflowOptions {
   taskQueue: string;
   settings: SendSettings;
   searchAttributes: boolean;
+}
+
+/** The options every mailing workflow is started with (the API's route and the recurrences' occurrence activity). */
+export function mailingWorkflowOptionsFromConfig(config: Config): MailingWorkflowOptions {
+  return { taskQueue: config.TEMPORAL_TASK_QUEUE, settings: sendSettingsFromConfig(config), searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES };
 }
 
 /** Starts `mailing-<id>`; it sleeps durably until starts_at. */

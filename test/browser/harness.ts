@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureConsoleBuilt } from '../support/console-build';
 import { ADMIN_KEY, startStack, type Stack } from '../support/stack';
+import type { FakeProviderOptions } from '../../fake-provider/fake-provider';
 
 /** Screenshots of every page the browser tests visit: test-artifacts/screenshots/<name>.png (kept by CI runs). */
 export const SCREENSHOT_DIR = path.resolve(__dirname, '..', '..', 'test-artifacts', 'screenshots');
@@ -34,10 +35,12 @@ export interface ConsoleHarness {
 }
 
 /** The real stack (API + worker + Temporal dev server + PostgreSQL + fake provider) and headless Chromium. */
-export async function startConsoleHarness(options: { config?: Record<string, string>; withWorker?: boolean } = {}): Promise<ConsoleHarness> {
+export async function startConsoleHarness(
+  options: { config?: Record<string, string>; withWorker?: boolean; provider?: Pick<FakeProviderOptions, 'random'> } = {},
+): Promise<ConsoleHarness> {
   await ensureConsoleBuilt();
   const [stack, browser] = await Promise.all([
-    startStack({ withWorker: options.withWorker, config: options.config }),
+    startStack({ withWorker: options.withWorker, config: options.config, provider: options.provider }),
     chromium.launch({
       executablePath: chromiumPath(),
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

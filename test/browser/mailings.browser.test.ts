@@ -83,6 +83,12 @@ describe('mailings pages', () => {
     const now = Date.now();
     await form.getByLabel('Starts', { exact: true }).fill(local(now + 3_600_000));
     await form.getByLabel('Ends', { exact: true }).fill(local(now + 60_000));
+    // A rate cap out of range is caught before asking the API, next to its field; a valid one is kept.
+    const rate = form.getByLabel('Max messages per second', { exact: true });
+    await rate.fill('0');
+    await form.getByRole('button', { name: 'Create mailing' }).click();
+    await form.locator('div.field', { has: page.getByLabel('Max messages per second', { exact: true }) }).getByRole('alert').getByText('must be a whole number from 1 to 100,000, or empty').waitFor();
+    await rate.fill('250');
     await form.getByRole('button', { name: 'Create mailing' }).click();
     const endsField = form.locator('div.field', { has: page.getByLabel('Ends', { exact: true }) });
     await endsField.getByRole('alert').getByText('must be after starts_at').waitFor();
@@ -95,6 +101,7 @@ describe('mailings pages', () => {
     await form.getByRole('button', { name: 'Create mailing' }).click();
     await page.waitForURL(/\/console\/mailings\/\d+$/);
     const url = page.url();
+    assert.equal(await page.getByTestId('send-rate').innerText(), '250');
 
     // The page follows the mailing to its end by itself (no reload): 2 sent, phase and status completed.
     await waitForFigure(page, 'count-sent', (n) => n === 2, 'both messages sent');
@@ -167,13 +174,16 @@ describe('mailings pages', () => {
     // While paused, edit it: what a started mailing still lets change is editable, the audience is not.
     await page.getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: /^Edit mailing #\d+$/ });
-    await page.getByText(/It is paused: the text, the end and the send window can still change/).waitFor();
+    await page.getByText(/It is paused: the text, the end, the send window and the sending rate can still change/).waitFor();
     assert.equal(await edit.getByRole('checkbox', { name: /^bulk/ }).isDisabled(), true, 'the audience is fixed once started');
     assert.equal(await edit.getByLabel('Starts', { exact: true }).isDisabled(), true);
     await edit.getByLabel('Text', { exact: true }).fill('A longer one, edited');
+    assert.equal(await edit.getByLabel('Max messages per second', { exact: true }).inputValue(), '', 'no cap of its own yet');
+    await edit.getByLabel('Max messages per second', { exact: true }).fill('1000'); // the rate stays editable while paused
     await edit.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.', { exact: true }).waitFor();
     await page.getByText('A longer one, edited').waitFor();
+    assert.equal(await page.getByTestId('send-rate').innerText(), '1,000');
 
     await page.getByRole('button', { name: 'Resume' }).click();
     await waitForFigure(page, 'count-sent', (n) => n === 60, 'all sent after resume');

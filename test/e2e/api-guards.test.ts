@@ -188,11 +188,12 @@ describe('API guards: rate limits, request ids, headers, 405, 401', { timeout: 2
   });
 
   test('405 with Allow for every documented path and a method it does not take; OPTIONS lists them; HEAD goes where GET does', async () => {
-    const key = await newKey('admin');
+    let key = await newKey('admin');
     const doc = await call(s.api.url, 'GET', '/openapi.json', { from: newAddress() });
     const paths = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>);
     assert.ok(paths.length > 20);
-    for (const [template, operations] of paths) {
+    for (const [i, [template, operations]] of paths.entries()) {
+      if (i > 0 && i % (PER_KEY - 10) === 0) key = await newKey('admin'); // more paths than one key's budget a minute
       const path = template.replace(/^\/api\/v1/, '').replace(/\{[^}]+\}/g, '1');
       const documented = Object.keys(operations).map((m) => m.toUpperCase());
       const expected = [...new Set([...documented, ...(documented.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].sort().join(', ');

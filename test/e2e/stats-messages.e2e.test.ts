@@ -206,7 +206,7 @@ describe('message statistics', () => {
     const byStatus = await s.http('GET', '/api/v1/stats/mailings/by-status');
     assert.equal(byStatus.status, 200);
     const rows = await db.selectFrom('mailings').select(['status']).execute();
-    const expected = { scheduled: 0, running: 0, paused: 0, completed: 0, cancelled: 0 } as Record<string, number>;
+    const expected = { draft: 0, scheduled: 0, running: 0, paused: 0, completed: 0, cancelled: 0 } as Record<string, number>;
     for (const r of rows) expected[r.status]++;
     assert.deepEqual(byStatus.body, { from: null, to: null, counts: expected, total: rows.length });
     assert.ok(byStatus.body.counts.completed >= 1);
@@ -217,9 +217,9 @@ describe('message statistics', () => {
     await sql`UPDATE mailings SET created_at = ${new Date(t0 + H)}, status = 'cancelled' WHERE id = ${old.id}`.execute(db);
     await sql`UPDATE mailings SET created_at = ${new Date(t0 + 2 * H)} WHERE id = ${older.id}`.execute(db);
     const ranged = await s.http('GET', `/api/v1/stats/mailings/by-status?from=${iso(t0)}&to=${iso(t0 + 2 * H)}`);
-    assert.deepEqual(ranged.body, { from: iso(t0), to: iso(t0 + 2 * H), counts: { scheduled: 0, running: 0, paused: 0, completed: 0, cancelled: 1 }, total: 1 });
+    assert.deepEqual(ranged.body, { from: iso(t0), to: iso(t0 + 2 * H), counts: { draft: 0, scheduled: 0, running: 0, paused: 0, completed: 0, cancelled: 1 }, total: 1 });
     const wider = await s.http('GET', `/api/v1/stats/mailings/by-status?from=${iso(t0)}&to=${iso(t0 + 3 * H)}`);
-    assert.deepEqual(wider.body.counts, { scheduled: 1, running: 0, paused: 0, completed: 0, cancelled: 1 });
+    assert.deepEqual(wider.body.counts, { draft: 0, scheduled: 1, running: 0, paused: 0, completed: 0, cancelled: 1 });
     const backwards = await s.http('GET', `/api/v1/stats/mailings/by-status?from=${iso(t0)}&to=${iso(t0)}`);
     assert.equal(backwards.status, 400);
     assert.equal(backwards.body.errors[0].path, 'query.to');

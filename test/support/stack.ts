@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startApiServer } from '../../api/start-api';
-import { startFakeProvider, type FakeProvider } from '../../fake-provider/fake-provider';
+import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../../fake-provider/fake-provider';
 import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { startWorker } from '../../worker/start-worker';
@@ -31,11 +31,13 @@ export interface Stack {
 }
 
 /** Real Temporal dev server + real PostgreSQL + fake provider + worker + API on a free port. */
-export async function startStack(options: { withWorker?: boolean; embedded?: boolean; config?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  options: { withWorker?: boolean; embedded?: boolean; config?: Record<string, string>; provider?: Pick<FakeProviderOptions, 'random'> } = {},
+): Promise<Stack> {
   const [env, tdb, provider] = await Promise.all([
     devServerEnv(),
     options.embedded ? createEmbeddedDatabase() : createTestDatabase(),
-    startFakeProvider({ token: PROVIDER_TOKEN }),
+    startFakeProvider({ ...options.provider, token: PROVIDER_TOKEN }),
   ]);
   const config = testConfig({
     TEMPORAL_ADDRESS: env.address,

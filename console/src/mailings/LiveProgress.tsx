@@ -10,7 +10,7 @@ import type { LiveMode } from './use-live-progress';
 type Progress = Schemas['MailingProgress'];
 type Group = Schemas['MailingZoneGroup'];
 
-const PHASES = ['scheduled', 'materializing', 'sending', 'waiting-window', 'retry-wait', 'paused', 'finishing', 'cancelling', 'completed', 'cancelled', 'running'] as const;
+const PHASES = ['draft', 'scheduled', 'materializing', 'sending', 'waiting-window', 'retry-wait', 'paused', 'finishing', 'cancelling', 'completed', 'cancelled', 'running'] as const;
 type Phase = (typeof PHASES)[number];
 const isPhase = (p: string): p is Phase => (PHASES as readonly string[]).includes(p);
 
@@ -49,7 +49,7 @@ export function LiveProgress({ progress, mode, onStatus }: { progress: Progress;
         <StatusBadge status={progress.phase} label={phase ? t(`mailings.phase.${phase}.label`) : progress.phase} />{' '}
         {phase && <span data-testid="phase-explained">{t(`mailings.phase.${phase}.explain`)}</span>}
       </p>
-      {!progress.live && mode !== 'idle' && <p className="note">{t('mailings.progress.notLive')}</p>}
+      {!progress.live && mode !== 'idle' && phase !== 'draft' && <p className="note">{t('mailings.progress.notLive')}</p>}
       <div className="progress-bar">
         <progress value={done} max={Math.max(progress.total, 1)} aria-label={t('mailings.progress.share', { share: formatShare(share, i18n.language) })} />
         <span data-testid="progress-figures">
@@ -82,7 +82,7 @@ export function LiveProgress({ progress, mode, onStatus }: { progress: Progress;
         </dl>
       </details>
       {progress.counts.unknown > 0 && <p className="note unknown-note">{t('mailings.progress.unknownNote', { count: progress.counts.unknown })}</p>}
-      <p>
+      <p hidden={phase === 'draft'}>
         <span className="muted">{t('mailings.progress.nextWake')}:</span>{' '}
         {progress.next_wake_at ? (
           <>

@@ -7,18 +7,19 @@ import { Field } from '../components/Field';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { formatUtc, localInputToIso, utcOffset, viewerTimeZone } from '../lib/format';
 import { FilterBuilder } from './FilterBuilder';
-import { createBody, draftFromMailing, editableFields, MAX_TEXT, newDraft, patchBody, textStats, type EditableField, type LocalError, type MailingDraft } from './mailing-form';
+import { createBody, draftFromMailing, editableFields, MAX_RATE, MAX_TEXT, MIN_RATE, newDraft, patchBody, textStats, type EditableField, type LocalError, type MailingDraft } from './mailing-form';
 import { MatchPreview } from './MatchPreview';
 import { crossesMidnight, formatMinutes, readSendWindow, windowMinutes } from './send-window';
 import { invalidateMailings } from './use-live-progress';
 
 type Mailing = Schemas['Mailing'];
-const FIELDS = ['text', 'starts_at', 'ends_at', 'send_window.from', 'send_window.to'];
+const FIELDS = ['text', 'starts_at', 'ends_at', 'send_window.from', 'send_window.to', 'send_rate_per_s'];
 
 /**
  * Create a mailing, or change one (only what changed and what its status still allows). The start and end are read
  * in the viewer's time zone (shown, with the UTC instant); the send window is in each client's own local time; the
- * preview counts the clients the filter matches before anything is saved. Errors appear next to their fields.
+ * preview counts the clients the filter matches before anything is saved; the optional rate cap (messages per second)
+ * stays editable until the mailing finishes. Errors appear next to their fields.
  */
 export function MailingForm({ mailing, onSaved }: { mailing?: Mailing; onSaved: (saved: Mailing) => void }) {
   const { t } = useTranslation();
@@ -34,16 +35,24 @@ export function MailingForm({ mailing, onSaved }: { mailing?: Mailing; onSaved: 
       title: t('mailings.form.checkFields'),
       errors: errors.map((e) => ({
         path: e.path,
-        message: e.message === 'required' ? t('mailings.form.required') : e.message === 'same' ? t('mailings.window.same') : t('mailings.window.invalidTime'),
+        message:
+          e.message === 'required'
+            ? t('mailings.form.required')
+            : e.message === 'rate'
+              ? t('mailings.rate.invalid')
+              : e.message === 'same'
+                ? t('mailings.window.same')
+                : t('mailings.window.invalidTime'),
       })),
     });
 
+  // asDraft: a new mailing saved as a draft (no workflow until it is scheduled from its page).
   const save = useMutation({
-    mutationFn: async (): Promise<Mailing | null> => {
+    mutationFn: async (asDraft: boolean): Promise<Mailing | null> => {
       if (!mailing) {
         const built = createBody(draft, zone);
         if ('errors' in built) throw localProblem(built.errors);
-        return unwrap(api.POST('/api/v1/mailings', { body: built.body }));
+        return unwrap(api.POST('/api/v1/mailings', { body: asDraft ? { ...built.body, draft: true } : built.body }));
       }
       const built = patchBody(draft, mailing, zone);
       if ('errors' in built) throw localProblem(built.errors);
@@ -66,7 +75,7 @@ export function MailingForm({ mailing, onSaved }: { mailing?: Mailing; onSaved: 
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    save.mutate();
+    save.mutate(false);
   };
 
   const stats = textStats(draft.text);
@@ -148,15 +157,41 @@ export function MailingForm({ mailing, onSaved }: { mailing?: Mailing; onSaved: 
         )}
       </fieldset>
 
+      <div style={{ maxWidth: '28rem' }}>
+        <Field label={t('mailings.field.sendRate')} name="send_rate_per_s" error={save.error} hint={<>{t('mailings.rate.hint')}{locked('send_rate_per_s') && <><br />{locked('send_rate_per_s')}</>}</>}>
+          <input
+            type="number"
+            inputMode="numeric"
+            min={MIN_RATE}
+            max={MAX_RATE}
+            step={1}
+            value={draft.rate}
+            disabled={!can('send_rate_per_s')}
+            onChange={(e) => {
+              const unreadable = e.target.validity.badInput;
+              set('rate', e.target.value);
+              set('rateUnreadable', unreadable);
+            }}
+          />
+        </Field>
+      </div>
+
       <ProblemAlert error={save.error} shown={[...FIELDS, ...filterPaths]} />
       {unchanged && (
         <p role="status" className="note">
           {t('mailings.form.unchanged')}
         </p>
       )}
-      <button type="submit" aria-busy={save.isPending} disabled={save.isPending || editable.size === 0}>
-        {mailing ? t('common.actions.save') : t('mailings.form.create')}
-      </button>
+      <div className="toolbar">
+        <button type="submit" aria-busy={save.isPending && !save.variables} disabled={save.isPending || editable.size === 0}>
+          {mailing ? t('common.actions.save') : t('mailings.form.create')}
+        </button>
+        {!mailing && (
+          <button type="button" className="secondary outline" aria-busy={save.isPending && save.variables} disabled={save.isPending} onClick={() => save.mutate(true)}>
+            {t('mailings.drafts.saveDraft')}
+          </button>
+        )}
+      </div>
     </form>
   );
 }

@@ -21,7 +21,7 @@ export function NewMailingPage() {
         <Link to="/mailings">{t('mailings.backToList')}</Link>
       </div>
       <ReadOnlyNote />
-      {can('operator') && <MailingForm onSaved={(saved) => navigate(`/mailings/${saved.id}`, { state: { notice: 'created' } })} />}
+      {can('operator') && <MailingForm onSaved={(saved) => navigate(`/mailings/${saved.id}`, { state: { notice: saved.status === 'draft' ? 'draft' : 'created' } })} />}
     </section>
   );
 }

@@ -10,13 +10,16 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { ErrorState, Loading } from '../components/States';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
+import { formatNumber } from '../lib/format';
 import { useSession } from '../session';
 import { LiveProgress, ZoneGroups } from './LiveProgress';
 import { MessagesTable } from './MessagesTable';
 import { isFinished, temporalRunUrl, type MailingStatus, type MessageStatus } from './progress';
 import { SentChart } from './SentChart';
 import { AudienceSummary, WindowSummary } from './summaries';
+import { TestSendDialog } from './TestSendDialog';
 import { invalidateMailings, mailingKey, progressKey, useLiveProgress } from './use-live-progress';
+import { useScheduleDraft } from './use-schedule-draft';
 
 type Mailing = Schemas['Mailing'];
 
@@ -37,11 +40,11 @@ export function MailingPage() {
 }
 
 function MailingView({ mailing }: { mailing: Mailing }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const location = useLocation();
   const navigate = useNavigate();
   // A notice handed over by the form, shown once: the history entry forgets it, so a reload does not repeat it.
-  const [notice] = useState(() => (location.state as { notice?: 'created' | 'saved' } | null)?.notice);
+  const [notice] = useState(() => (location.state as { notice?: 'created' | 'saved' | 'draft' } | null)?.notice);
   useEffect(() => {
     if (location.state) navigate(location.pathname, { replace: true, state: null });
   }, [location.state, location.pathname, navigate]);
@@ -63,7 +66,7 @@ function MailingView({ mailing }: { mailing: Mailing }) {
       <ReadOnlyNote />
       {notice && (
         <p role="status" className="note">
-          {t(notice === 'created' ? 'mailings.detail.created' : 'mailings.detail.saved')}
+          {t(notice === 'created' ? 'mailings.detail.created' : notice === 'draft' ? 'mailings.drafts.saved' : 'mailings.detail.saved')}
         </p>
       )}
       <Controls mailing={mailing} progress={progress.data} />
@@ -88,9 +91,23 @@ function MailingView({ mailing }: { mailing: Mailing }) {
             <dd>
               <WindowSummary window={mailing.send_window} />
             </dd>
+            <dt>{t('mailings.field.sendRate')}</dt>
+            <dd data-testid="send-rate">
+              {mailing.send_rate_per_s === null ? (
+                <span className="muted">{t('mailings.rate.none')}</span>
+              ) : (
+                formatNumber(mailing.send_rate_per_s, i18n.language)
+              )}
+            </dd>
             <dt>{t('mailings.field.workflow')}</dt>
             <dd className="workflow-id">
-              <code>{mailing.workflow_id}</code> <CopyButton text={mailing.workflow_id} />
+              {status === 'draft' ? (
+                <span className="muted">{t('mailings.drafts.noWorkflow')}</span>
+              ) : (
+                <>
+                  <code>{mailing.workflow_id}</code> <CopyButton text={mailing.workflow_id} />
+                </>
+              )}
             </dd>
             <dt>{t('mailings.field.created')}</dt>
             <dd>
@@ -120,6 +137,8 @@ function Controls({ mailing, progress }: { mailing: Mailing; progress: Schemas['
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const finished = isFinished(mailing.status);
+  const draft = mailing.status === 'draft';
+  const schedule = useScheduleDraft(mailing.id);
   // The workflow's own flag answers first (the row's status follows once its activity wrote it).
   const paused = progress?.paused ?? mailing.status === 'paused';
   const control = useMutation({
@@ -139,7 +158,7 @@ function Controls({ mailing, progress }: { mailing: Mailing; progress: Schemas['
       await invalidateMailings(queryClient);
     },
   });
-  const runUrl = temporalRunUrl(session?.temporal_ui_url, mailing.workflow_id);
+  const runUrl = draft ? null : temporalRunUrl(session?.temporal_ui_url, mailing.workflow_id);
   const busy = (action: string) => control.isPending && control.variables === action;
   return (
     <>
@@ -149,7 +168,11 @@ function Controls({ mailing, progress }: { mailing: Mailing; progress: Schemas['
             <Link to={`/mailings/${mailing.id}/edit`} role="button" className="outline">
               {t('common.actions.edit')}
             </Link>
-            {paused ? (
+            {draft ? (
+              <button type="button" aria-busy={schedule.isPending} disabled={schedule.isPending || control.isPending} onClick={() => schedule.mutate()}>
+                {t('mailings.drafts.schedule')}
+              </button>
+            ) : paused ? (
               <button type="button" aria-busy={busy('resume')} disabled={control.isPending} onClick={() => control.mutate('resume')}>
                 {t('mailings.actions.resume')}
               </button>
@@ -158,11 +181,14 @@ function Controls({ mailing, progress }: { mailing: Mailing; progress: Schemas['
                 {t('mailings.actions.pause')}
               </button>
             )}
-            <ConfirmButton className="secondary outline" disabled={control.isPending} onConfirm={() => control.mutateAsync('cancel').catch(() => undefined)}>
-              {t('mailings.actions.cancel')}
-            </ConfirmButton>
+            {!draft && (
+              <ConfirmButton className="secondary outline" disabled={control.isPending} onConfirm={() => control.mutateAsync('cancel').catch(() => undefined)}>
+                {t('mailings.actions.cancel')}
+              </ConfirmButton>
+            )}
           </>
         )}
+        {can('operator') && <TestSendDialog mailingId={mailing.id} />}
         {can('operator') && (
           <ConfirmButton className="secondary outline danger" disabled={control.isPending} onConfirm={() => control.mutateAsync('delete').catch(() => undefined)}>
             {t('mailings.actions.delete')}
@@ -174,8 +200,13 @@ function Controls({ mailing, progress }: { mailing: Mailing; progress: Schemas['
           </a>
         )}
       </div>
-      {can('operator') && !finished && <small className="hint block">{t('mailings.detail.controlsHint')}</small>}
-      <ProblemAlert error={control.error} />
+      {can('operator') && !finished && <small className="hint block">{t(draft ? 'mailings.drafts.hint' : 'mailings.detail.controlsHint')}</small>}
+      {schedule.isSuccess && mailing.status !== 'draft' && (
+        <p role="status" className="note">
+          {t('mailings.drafts.scheduled')}
+        </p>
+      )}
+      <ProblemAlert error={control.error ?? schedule.error} />
     </>
   );
 }

@@ -97,6 +97,7 @@ export function MailingsPage() {
     <section>
       <div className="page-head">
         <h1>{t('mailings.title')}</h1>
+        <Link to="/mailings/recurrences">{t('recurrences.link')}</Link>
         {can('operator') && (
           <Link to="/mailings/new" role="button">
             {t('mailings.new')}

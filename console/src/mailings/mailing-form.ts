@@ -1,11 +1,14 @@
 // The mailing form's logic without React: the draft the inputs edit (start and end as datetime-local values in the
 // viewer's zone), the create body and the PATCH body (only what changed), which fields a mailing still lets change,
-// and the text's length in characters and SMS parts. Unit-tested in test/unit/console-mailings-form.test.ts.
+// the sending-rate cap, and the text's length in characters and SMS parts. Unit-tested in test/unit/console-mailings-form.test.ts.
 import { isoToLocalInput, localInputToIso } from '../lib/format';
 import { normalizeFilter, sameFilter, type MailingFilter } from './filter';
 import { readSendWindow, type SendWindow, type WindowProblem } from './send-window';
 
 export const MAX_TEXT = 1600;
+/** The API's bounds for a mailing's own sending-rate cap (send_rate_per_s, messages per second). */
+export const MIN_RATE = 1;
+export const MAX_RATE = 100_000;
 
 export interface MailingDraft {
   text: string;
@@ -16,6 +19,10 @@ export interface MailingDraft {
   windowEnabled: boolean;
   windowFrom: string;
   windowTo: string;
+  /** The "max messages per second" input as typed; empty: no cap of its own. */
+  rate: string;
+  /** The number input holds something the browser cannot read as a number (e.g. "1e"): its value is then "". */
+  rateUnreadable: boolean;
 }
 
 /** The saved mailing as the form needs it (a subset of the API's Mailing). */
@@ -25,20 +32,21 @@ export interface SavedMailing {
   ends_at: string;
   filter: MailingFilter;
   send_window: SendWindow | null;
+  send_rate_per_s: number | null;
   status: string;
 }
 
-export type EditableField = 'text' | 'starts_at' | 'ends_at' | 'filter' | 'send_window';
-const ALL_FIELDS: EditableField[] = ['text', 'starts_at', 'ends_at', 'filter', 'send_window'];
+export type EditableField = 'text' | 'starts_at' | 'ends_at' | 'filter' | 'send_window' | 'send_rate_per_s';
+const ALL_FIELDS: EditableField[] = ['text', 'starts_at', 'ends_at', 'filter', 'send_window', 'send_rate_per_s'];
 
 /**
  * What a mailing in `status` still lets change (the workflow's edit validator decides; this only disables inputs):
- * everything while scheduled; once started, the text, the end and the send window (starts_at and the filter chose
- * the messages already); nothing once completed or cancelled.
+ * everything while a draft or scheduled; once started, the text, the end, the send window and the rate cap (starts_at and
+ * the filter chose the messages already; a new rate applies from the next batch); nothing once completed or cancelled.
  */
 export function editableFields(status: string): Set<EditableField> {
-  if (status === 'scheduled') return new Set(ALL_FIELDS);
-  if (status === 'running' || status === 'paused') return new Set(['text', 'ends_at', 'send_window']);
+  if (status === 'draft' || status === 'scheduled') return new Set(ALL_FIELDS);
+  if (status === 'running' || status === 'paused') return new Set(['text', 'ends_at', 'send_window', 'send_rate_per_s']);
   return new Set();
 }
 
@@ -55,6 +63,8 @@ export function newDraft(now: Date, timeZone: string): MailingDraft {
     windowEnabled: false,
     windowFrom: '09:00',
     windowTo: '21:00',
+    rate: '',
+    rateUnreadable: false,
   };
 }
 
@@ -67,13 +77,15 @@ export function draftFromMailing(mailing: SavedMailing, timeZone: string): Maili
     windowEnabled: mailing.send_window !== null,
     windowFrom: mailing.send_window?.from ?? '09:00',
     windowTo: mailing.send_window?.to ?? '21:00',
+    rate: mailing.send_rate_per_s === null || mailing.send_rate_per_s === undefined ? '' : String(mailing.send_rate_per_s),
+    rateUnreadable: false,
   };
 }
 
-/** A problem the form finds before asking the API (an empty date, a half-filled window), by the API's field path. */
+/** A problem the form finds before asking the API (an empty date, a half-filled window, a bad rate), by the API's field path. */
 export interface LocalError {
   path: string;
-  message: 'required' | WindowProblem;
+  message: 'required' | WindowProblem | 'rate';
 }
 
 export interface CreateBody {
@@ -82,6 +94,20 @@ export interface CreateBody {
   ends_at: string;
   filter: MailingFilter;
   send_window: SendWindow | null;
+  send_rate_per_s: number | null;
+}
+
+/** The rate input as the API's send_rate_per_s: empty is null (no cap of its own), else a whole number MIN_RATE..MAX_RATE. */
+export function readRate(text: string, unreadable = false): { rate: number | null; problem?: 'rate' } {
+  const value = text.trim();
+  if (unreadable) return { rate: null, problem: 'rate' };
+  if (value === '') return { rate: null };
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  return n >= MIN_RATE && n <= MAX_RATE ? { rate: n } : { rate: null, problem: 'rate' };
+}
+
+function rateError(problem: 'rate' | undefined): LocalError[] {
+  return problem ? [{ path: 'body.send_rate_per_s', message: problem }] : [];
 }
 
 function readDates(draft: MailingDraft, timeZone: string): { starts_at: string | null; ends_at: string | null; errors: LocalError[] } {
@@ -105,9 +131,12 @@ function windowError(problem: WindowProblem | undefined): LocalError[] {
 export function createBody(draft: MailingDraft, timeZone: string): { body: CreateBody } | { errors: LocalError[] } {
   const dates = readDates(draft, timeZone);
   const window = readSendWindow(draft.windowEnabled, draft.windowFrom, draft.windowTo);
-  const errors = [...dates.errors, ...windowError(window.problem)];
+  const rate = readRate(draft.rate, draft.rateUnreadable);
+  const errors = [...dates.errors, ...windowError(window.problem), ...rateError(rate.problem)];
   if (errors.length > 0 || !dates.starts_at || !dates.ends_at) return { errors };
-  return { body: { text: draft.text, starts_at: dates.starts_at, ends_at: dates.ends_at, filter: normalizeFilter(draft.filter), send_window: window.window } };
+  return {
+    body: { text: draft.text, starts_at: dates.starts_at, ends_at: dates.ends_at, filter: normalizeFilter(draft.filter), send_window: window.window, send_rate_per_s: rate.rate },
+  };
 }
 
 const sameWindow = (a: SendWindow | null, b: SendWindow | null) => (a === null || b === null ? a === b : a.from === b.from && a.to === b.to);
@@ -136,6 +165,11 @@ export function patchBody(draft: MailingDraft, saved: SavedMailing, timeZone: st
     const window = readSendWindow(draft.windowEnabled, draft.windowFrom, draft.windowTo);
     errors.push(...windowError(window.problem));
     if (!window.problem && !sameWindow(window.window, saved.send_window)) body.send_window = window.window;
+  }
+  if (editable.has('send_rate_per_s')) {
+    const rate = readRate(draft.rate, draft.rateUnreadable);
+    errors.push(...rateError(rate.problem));
+    if (!rate.problem && rate.rate !== (saved.send_rate_per_s ?? null)) body.send_rate_per_s = rate.rate;
   }
   return errors.length > 0 ? { errors } : { body };
 }

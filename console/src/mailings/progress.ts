@@ -6,7 +6,7 @@ export const MESSAGE_STATUSES = ['pending', 'sent', 'failed', 'unknown', 'expire
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export type StatusCounts = Record<MessageStatus, number>;
 
-export const MAILING_STATUSES = ['scheduled', 'running', 'paused', 'completed', 'cancelled'] as const;
+export const MAILING_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'] as const;
 export type MailingStatus = (typeof MAILING_STATUSES)[number];
 
 /** Completed and cancelled mailings change no more: no live updates, no controls but delete. */

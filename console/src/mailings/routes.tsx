@@ -5,6 +5,7 @@ import type { RouteObject } from 'react-router-dom';
 export const mailingsRoutes: RouteObject[] = [
   { path: 'mailings', lazy: async () => ({ Component: (await import('./MailingsPage')).MailingsPage }) },
   { path: 'mailings/new', lazy: async () => ({ Component: (await import('./MailingFormPage')).NewMailingPage }) },
+  { path: 'mailings/recurrences', lazy: async () => ({ Component: (await import('./RecurrencesPage')).RecurrencesPage }) },
   { path: 'mailings/:id', lazy: async () => ({ Component: (await import('./MailingPage')).MailingPage }) },
   { path: 'mailings/:id/edit', lazy: async () => ({ Component: (await import('./MailingFormPage')).EditMailingPage }) },
 ];

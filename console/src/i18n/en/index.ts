@@ -5,7 +5,8 @@ import { common } from './common';
 import { integrations } from './integrations';
 import { mailings } from './mailings';
 import { overview } from './overview';
+import { recurrences } from './recurrences';
 import { webhooks } from './webhooks';
 
-export const en = { common, overview, clients, mailings, webhooks, integrations, apiKeys };
+export const en = { common, overview, clients, mailings, recurrences, webhooks, integrations, apiKeys };
 export type Dictionary = typeof en;

@@ -6,6 +6,7 @@ import { common } from './common';
 import { integrations } from './integrations';
 import { mailings } from './mailings';
 import { overview } from './overview';
+import { recurrences } from './recurrences';
 import { webhooks } from './webhooks';
 
-export const ru = { common, overview, clients, mailings, webhooks, integrations, apiKeys } satisfies Dictionary;
+export const ru = { common, overview, clients, mailings, recurrences, webhooks, integrations, apiKeys } satisfies Dictionary;
