@@ -1,40 +1,41 @@
 /**
- * npm run bench: BENCH=mailing|webhooks|all (default all) on one real Temporal dev server and a fresh PostgreSQL database.
- * - mailing: one mailing to N clients spread over every IANA timezone, against the fake provider (20 ms latency).
- *   Prints messages/s and the largest history length of any run.
- *   BENCH_CLIENTS (default 100000), BENCH_LATENCY_MS (20)
- * - webhooks: event fan-out to local endpoints (scripts/bench-webhooks.ts; BENCH_EVENTS, BENCH_ENDPOINTS, BENCH_RECEIVER_LATENCY_MS).
+ * npm run bench: BENCH=mailing|webhooks|integrations|import|all (default all).
+ * - mailing: a partly failing provider against a clean one, one mailing to BENCH_CLIENTS (100000) clients over every
+ *   IANA time zone with the provider's own ceiling, and a SEND_CONCURRENCY / worker-process sweep: worker and API
+ *   processes of their own (scripts/bench-mailing/; BENCH_MAILING_SCENARIOS, BENCH_LATENCY_MS (20), ...).
  * - integrations: full import, incremental runs and concurrent syncs from a local JSON API through the API and the sync
- *   workflow (scripts/bench-integrations.ts; BENCH_SYNC_RECORDS, BENCH_SYNC_PAGE_SIZES, BENCH_SYNC_CONCURRENT, ...).
+ *   workflow (scripts/bench-integrations.ts; BENCH_SYNC_RECORDS, BENCH_SYNC_PAGE_SIZES, BENCH_SYNC_CONCURRENT, ...),
+ *   on one in-memory Temporal dev server, one fresh PostgreSQL database and one worker.
+ * - webhooks: the dispatchers' scenarios (saturation, latency, temporal, dead, crash), each on a stack of its own built
+ *   as `npm start` builds it (dev server on a SQLite file, PGlite and/or PostgreSQL): scripts/bench-webhooks/
+ *   (BENCH_WEBHOOK_SCENARIOS, BENCH_DATABASE=pglite|postgres|both, ...).
+ * - import: a BENCH_IMPORT_ROWS (1000000) row CSV through POST /clients/import, again (all updates), then the export,
+ *   with API and worker in processes of their own (scripts/bench-import.ts).
  * BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { sql } from 'kysely';
 import pg from 'pg';
-import { loadConfig, type Config } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import { generateEncryptionKey } from '../lib/crypto/secret-box';
-import { createDb, type Db } from '../lib/db/connect';
-import { createMailingRow } from '../test/support/fixtures';
+import { createDb } from '../lib/db/connect';
 import { runMigrations } from '../lib/db/migrate';
 import { createLogger } from '../lib/logger';
-import { sendSettingsFromConfig } from '../lib/send-settings';
-import { startMailingWorkflow } from '../lib/temporal/mailing-workflows';
 import { SEARCH_ATTRIBUTE_KEYS } from '../lib/temporal/search-attributes';
 import { startWorker } from '../worker/start-worker';
+import { runImportBench } from './bench-import';
 import { integrationBenchKnobs, runIntegrationBench } from './bench-integrations';
-import { runWebhookBench, webhookBenchKnobs } from './bench-webhooks';
+import { runMailingBench } from './bench-mailing/index';
+import { runWebhookBench, webhookBenchKnobs } from './bench-webhooks/index';
 import { resolveTemporalCli } from './temporal-binaries';
 
-const N = Number(process.env.BENCH_CLIENTS ?? 100_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const BENCHES = ['mailing', 'webhooks', 'integrations', 'all'] as const;
+const BENCHES = ['mailing', 'webhooks', 'integrations', 'import', 'all'] as const;
 const BENCH = process.env.BENCH || 'all';
 
 interface Service {
@@ -66,38 +67,19 @@ async function spawnService(script: string, env: Record<string, string>): Promis
   };
 }
 
-/** The mailing bench: seeds N clients, runs one mailing to the end and prints its figures. */
-async function benchMailing(db: Db, client: Client, config: Config, provider: Service): Promise<void> {
-  const zones = Intl.supportedValuesOf('timeZone');
-  const seeded = Date.now();
-  await sql`
-    INSERT INTO clients (phone, operator_code, tag, timezone)
-    SELECT '79' || lpad(i::text, 9, '0'), '9' || lpad((i % 100)::text, 2, '0'), 'bench', (${zones}::text[])[1 + i % ${zones.length}]
-    FROM generate_series(1, ${N}) AS i`.execute(db);
-  console.log(`seeded ${N} clients over ${zones.length} timezones in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
-
-  const now = Date.now();
-  const mailing = await createMailingRow(db, { text: 'Benchmark', startsAt: new Date(now - 1000), endsAt: new Date(now + 3_600_000) });
-  const started = Date.now();
-  await startMailingWorkflow(client, mailing, { taskQueue: 'bench', settings: sendSettingsFromConfig(config), searchAttributes: true });
-  const result = await client.workflow.getHandle(`mailing-${mailing.id}`).result();
-  const seconds = (Date.now() - started) / 1000;
-
-  let runs = 0;
-  let largest = 0;
-  for await (const run of client.workflow.list({ query: `WorkflowId = 'mailing-${mailing.id}'` })) {
-    runs++;
-    largest = Math.max(largest, run.historyLength);
-  }
-  const p = (await (await fetch(`${provider.url}/__stats`)).json()) as { requests: number; duplicateRequests: number };
-  console.log(JSON.stringify({ clients: N, latencyMs: LATENCY, counts: result.counts, seconds: Number(seconds.toFixed(1)), messagesPerSecond: Math.round(result.counts.sent / seconds), runs, largestHistoryLength: largest, providerRequests: p.requests, providerDuplicates: p.duplicateRequests, settings: sendSettingsFromConfig(config) }, null, 2));
-}
-
 async function main(): Promise<void> {
   if (!(BENCHES as readonly string[]).includes(BENCH)) throw new Error(`BENCH must be one of ${BENCHES.join(', ')} (got '${BENCH}')`);
   const runs = (name: string) => BENCH === 'all' || BENCH === name;
-  const knobs = webhookBenchKnobs();
+  const webhookKnobs = runs('webhooks') ? webhookBenchKnobs() : undefined; // bad knobs fail before anything starts
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  if (runs('mailing')) await runMailingBench(ADMIN_URL);
+  if (runs('integrations')) await runShared();
+  if (runs('import')) await runImportBench();
+  if (webhookKnobs) await runWebhookBench({ logger: createLogger('warn'), knobs: webhookKnobs });
+}
+
+/** The integration part, on one in-memory dev server, one PostgreSQL database and one worker. */
+async function runShared(): Promise<void> {
   const dbName = `relay_bench_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -124,7 +106,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_TASK_QUEUE: 'bench',
       WEBHOOK_TASK_QUEUE: 'bench-webhooks',
-      // The worker opens endpoint secrets with this key; the webhook bench seals them with it.
+      // The worker opens sealed secrets (integration credentials) with this key.
       ENCRYPTION_KEY: generateEncryptionKey(),
       WEBHOOK_ALLOWLIST: '127.0.0.1',
       PROVIDER_URL: provider.url,
@@ -134,17 +116,9 @@ async function main(): Promise<void> {
     const logger = createLogger('warn');
     await runMigrations(db);
     worker = await startWorker({ config, db, logger, skipSchedules: true });
-    if (runs('mailing')) await benchMailing(db, env.client, config, provider);
-    if (runs('webhooks')) {
-      const receiver = await spawnService('bench-receiver.ts', { BENCH_RECEIVER_LATENCY_MS: String(knobs.receiverLatencyMs) });
-      services.push(receiver);
-      await runWebhookBench({ db, client: env.client, config, logger, receiverUrl: receiver.url, knobs });
-    }
-    if (runs('integrations')) {
-      const upstream = await spawnService('bench-upstream.ts', {});
-      services.push(upstream);
-      await runIntegrationBench({ db, client: env.client, config, logger, upstreamUrl: upstream.url, knobs: integrationBenchKnobs() });
-    }
+    const upstream = await spawnService('bench-upstream.ts', {});
+    services.push(upstream);
+    await runIntegrationBench({ db, client: env.client, config, logger, upstreamUrl: upstream.url, knobs: integrationBenchKnobs() });
   } finally {
     await worker?.close();
     await env?.teardown();

@@ -1,0 +1,304 @@
+/**
+ * The mailing part of `npm run bench` (BENCH=mailing). Every mailing is created through the API, as a user does, and
+ * sent by worker processes of their own to the fake SMS provider (its own process, BENCH_LATENCY_MS = 20 per answer),
+ * on an in-memory Temporal dev server and a fresh PostgreSQL database (BENCH_DATABASE_URL).
+ *
+ * BENCH_MAILING_SCENARIOS (comma-separated, default "faulty,scale"):
+ * - faulty: BENCH_FAULTY_CLIENTS (2000) clients, once with a clean provider and twice with 10% errors + 5% requests
+ *   never answered (BENCH_FAULTY_ERROR_RATE, BENCH_FAULTY_TIMEOUT_RATE; the second time with SEND_RETRY_BASE_MS =
+ *   BENCH_FAULTY_RETRY_BASE_MS, 500), same SEND_CONCURRENCY: the first pass (every
+ *   client attempted once) and the whole run (every client sent or ended), messages/s and the share of the clean rate.
+ * - scale: the fake provider's own ceiling on loopback (scripts/bench-provider-load.ts), then one mailing to
+ *   BENCH_CLIENTS (100000; the issue's figure is 1000000) clients over every IANA time zone with BENCH_WORKERS (1)
+ *   worker processes: messages/s, the largest history of any execution, worker and API peak RSS, the API's read
+ *   latency meanwhile (BENCH_PROBE_RPS requests/s to progress, the mailing and a clients page), table and index sizes.
+ * - sweep: BENCH_SWEEP_CLIENTS (100000) clients at each SEND_CONCURRENCY in BENCH_SWEEP_CONCURRENCY ("50,100,200")
+ *   with one worker, and at the first of them with two worker processes.
+ * SEND_* in the environment are passed to the workers (SEND_CONCURRENCY, SEND_BATCH_SIZE, ...).
+ */
+import { sql } from 'kysely';
+import type { Db } from '../../lib/db/connect';
+import { BENCH_ADMIN_KEY, spawnProc, startMailingStack, type MailingStack, type Proc } from './stack';
+
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const SCENARIOS = (process.env.BENCH_MAILING_SCENARIOS || 'faulty,scale').split(',').map((s) => s.trim());
+const LATENCY = num('BENCH_LATENCY_MS', 20);
+const ZONES = Intl.supportedValuesOf('timeZone');
+const sendEnv = (): Record<string, string> => Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('SEND_') && v !== undefined) as [string, string][]);
+
+async function seedClients(db: Db, n: number): Promise<void> {
+  await sql`TRUNCATE clients, mailings, messages, mailing_message_counts CASCADE`.execute(db);
+  await sql`
+    INSERT INTO clients (phone, operator_code, tag, timezone)
+    SELECT '79' || lpad(i::text, 9, '0'), '9' || lpad((i % 100)::text, 2, '0'), 'bench', (${ZONES}::text[])[1 + i % ${ZONES.length}]
+    FROM generate_series(1, ${n}) AS i`.execute(db);
+  await sql`ANALYZE clients`.execute(db);
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : null);
+
+async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** GETs the API while a mailing runs (sequentially, about `rps` a second) and keeps each answer's latency. */
+function probeApi(base: string, mailingId: number, rps: number): { stop(): Promise<{ n: number; p50: number | null; p99: number | null; max: number | null; errors: number }> } {
+  const paths = [`/api/v1/mailings/${mailingId}/progress`, `/api/v1/mailings/${mailingId}`, '/api/v1/clients?limit=50'];
+  const latencies: number[] = [];
+  let errors = 0;
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const t = performance.now();
+      const ok = await fetch(`${base}${paths[i % paths.length]}`, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } }).then(
+        async (r) => (await r.arrayBuffer(), r.status < 500),
+        () => false,
+      );
+      latencies.push(performance.now() - t);
+      if (!ok) errors++;
+      await new Promise((r) => setTimeout(r, Math.max(0, 1000 / rps - (performance.now() - t))));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const sorted = latencies.sort((a, b) => a - b).map((v) => Math.round(v));
+      return { n: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted.at(-1) ?? null, errors };
+    },
+  };
+}
+
+interface RunFigures {
+  clients: number;
+  seconds: number;
+  messagesPerSecond: number;
+  firstPassSeconds: number;
+  firstPassPerSecond: number;
+  counts: Record<string, number>;
+  runs: number;
+  largestHistory: number;
+}
+
+/** Creates a mailing to every client through the API and waits for its workflow; polls the first pass meanwhile. */
+async function runMailing(s: MailingStack, apiUrl: string, clients: number, onCreated?: (id: number) => void): Promise<RunFigures & { id: number }> {
+  const now = Date.now();
+  const created = await api(apiUrl, 'POST', '/api/v1/mailings', { text: 'Benchmark', starts_at: new Date(now - 1000).toISOString(), ends_at: new Date(now + 6 * 3_600_000).toISOString() });
+  if (created.status !== 201) throw new Error(`create mailing: ${created.status} ${JSON.stringify(created.body)}`);
+  const id = created.body.id as number;
+  onCreated?.(id);
+  const started = Date.now();
+  let firstPass = 0;
+  const poll = setInterval(() => {
+    if (firstPass) return;
+    void sql<{ untouched: number; total: number }>`
+      SELECT count(*) FILTER (WHERE attempts = 0 AND status = 'pending')::int AS untouched, count(*)::int AS total FROM messages WHERE mailing_id = ${id}`
+      .execute(s.db)
+      .then(({ rows }) => {
+        if (!firstPass && rows[0].total === clients && rows[0].untouched === 0) firstPass = Date.now();
+      }, () => undefined);
+  }, 100);
+  const result = (await s.env.client.workflow.getHandle(`mailing-${id}`).result()) as { counts: Record<string, number> };
+  const end = Date.now();
+  clearInterval(poll);
+  let runs = 0;
+  let largestHistory = 0;
+  for await (const run of s.env.client.workflow.list({ query: `WorkflowId = 'mailing-${id}'` })) {
+    runs++;
+    largestHistory = Math.max(largestHistory, run.historyLength);
+  }
+  const seconds = (end - started) / 1000;
+  const firstPassSeconds = ((firstPass || end) - started) / 1000;
+  const settled = result.counts.sent + result.counts.failed + (result.counts.unknown ?? 0);
+  return {
+    id,
+    clients,
+    seconds: Number(seconds.toFixed(2)),
+    messagesPerSecond: Math.round(settled / seconds),
+    firstPassSeconds: Number(firstPassSeconds.toFixed(2)),
+    firstPassPerSecond: Math.round(clients / firstPassSeconds),
+    counts: result.counts,
+    runs,
+    largestHistory,
+  };
+}
+
+/** Waits until `count` workers poll the bench's task queue for workflow and activity tasks (their bundle is built). */
+async function waitForPollers(s: MailingStack, workers: Proc[]): Promise<void> {
+  const service = s.env.client.workflowService;
+  // By identity (pid@host): the server lists a stopped worker's pollers for a while after it is gone.
+  const pids = workers.map((w) => `${w.child.pid}@`);
+  const polling = (identities: string[]) => pids.every((pid) => identities.some((id) => id.startsWith(pid)));
+  for (let i = 0; i < 1200; i++) {
+    const [workflows, activities] = await Promise.all(
+      [1, 2].map((taskQueueType) =>
+        service.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'bench' }, taskQueueType }).then((r) => (r.pollers ?? []).map((p) => p.identity ?? '')),
+      ),
+    );
+    if (polling(workflows) && polling(activities)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the workers did not start polling');
+}
+
+/** Where a run's time went: its activities and timers, in seconds from the workflow's start. */
+async function timeline(s: MailingStack, id: number): Promise<string[]> {
+  const history = await s.env.client.workflow.getHandle(`mailing-${id}`).fetchHistory();
+  const events = history.events ?? [];
+  const t0 = Number(events[0]?.eventTime?.seconds ?? 0) * 1000 + Math.round((events[0]?.eventTime?.nanos ?? 0) / 1e6);
+  const at = (e: (typeof events)[number]) => ((Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6) - t0) / 1000).toFixed(1);
+  const out: string[] = [];
+  for (const e of events) {
+    if (e.activityTaskScheduledEventAttributes) out.push(`${at(e)} start ${e.activityTaskScheduledEventAttributes.activityType?.name}`);
+    else if (e.activityTaskCompletedEventAttributes) out.push(`${at(e)} done`);
+    else if (e.activityTaskFailedEventAttributes) out.push(`${at(e)} failed ${e.activityTaskFailedEventAttributes.failure?.message ?? ''}`);
+    else if (e.timerStartedEventAttributes) out.push(`${at(e)} timer ${Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)} s`);
+  }
+  return out;
+}
+
+/**
+ * Runs `work` with `count` worker processes and an API process of its own, all with `env`: the sending settings
+ * (SEND_*) of a mailing are the API's, which starts its workflow, and the workers'.
+ */
+async function withWorkers<T>(s: MailingStack, count: number, env: Record<string, string>, work: (workers: Proc[], api: Proc & { url: string }) => Promise<T>): Promise<T> {
+  const [api, workers] = await Promise.all([s.startApi(env), s.startWorkers(count, env)]);
+  await waitForPollers(s, workers); // every worker polling before the mailing starts
+  try {
+    return await work(workers, api);
+  } finally {
+    for (const w of workers) await w.stop();
+    await api.stop();
+  }
+}
+
+async function configureProvider(s: MailingStack, knobs: Record<string, unknown>): Promise<void> {
+  await fetch(`${s.provider.url}/__reset`, { method: 'POST' });
+  const res = await fetch(`${s.provider.url}/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(knobs) });
+  if (!res.ok) throw new Error(`provider control: ${res.status} ${await res.text()}`);
+}
+
+async function faulty(s: MailingStack): Promise<unknown> {
+  const n = num('BENCH_FAULTY_CLIENTS', 2000);
+  const out: Record<string, RunFigures> = {};
+  const faults = { errorRate: num('BENCH_FAULTY_ERROR_RATE', 0.1), timeoutRate: num('BENCH_FAULTY_TIMEOUT_RATE', 0.05) };
+  const shortRetry = { SEND_RETRY_BASE_MS: String(num('BENCH_FAULTY_RETRY_BASE_MS', 500)) };
+  for (const [name, knobs, env] of [
+    ['clean', { errorRate: 0, timeoutRate: 0 }, {}],
+    ['faulty', faults, {}],
+    ['faultyShortRetry', faults, shortRetry],
+  ] as const) {
+    await seedClients(s.db, n);
+    await configureProvider(s, { latencyMs: LATENCY, ...knobs });
+    const { id, ...figures } = await withWorkers(s, 1, { ...sendEnv(), ...env }, (_workers, api) => runMailing(s, api.url, n));
+    out[name] = figures;
+    if (process.env.BENCH_TIMELINE) console.error(`${name} timeline:\n  ${(await timeline(s, id)).join('\n  ')}`);
+  }
+  return {
+    scenario: 'faulty',
+    latencyMs: LATENCY,
+    ...out,
+    faultyShareOfClean: {
+      firstPass: Number((out.faulty.firstPassPerSecond / out.clean.firstPassPerSecond).toFixed(2)),
+      whole: Number((out.faulty.messagesPerSecond / out.clean.messagesPerSecond).toFixed(2)),
+      wholeWithShortRetry: Number((out.faultyShortRetry.messagesPerSecond / out.clean.messagesPerSecond).toFixed(2)),
+    },
+  };
+}
+
+async function providerCeiling(s: MailingStack): Promise<unknown> {
+  await configureProvider(s, { latencyMs: LATENCY, errorRate: 0, timeoutRate: 0 });
+  const concurrency = num('BENCH_CEILING_CONCURRENCY', 400);
+  const load = await spawnProc('scripts/bench-provider-load.ts', { BENCH_LOAD_URL: s.provider.url!, BENCH_LOAD_TOKEN: 'bench-token-0123456789', BENCH_LOAD_CONCURRENCY: String(concurrency), BENCH_LOAD_SECONDS: '8' }, false);
+  const line = await new Promise<string>((resolve) => {
+    let last = '';
+    load.child.stdout!.on('data', (d: Buffer) => (last += d.toString()));
+    load.child.once('exit', () => resolve(last.trim()));
+  });
+  await fetch(`${s.provider.url}/__reset`, { method: 'POST' });
+  return JSON.parse(line.split('\n').at(-1) ?? '{}');
+}
+
+async function tableSizes(db: Db): Promise<Record<string, { tableMb: number; indexesMb: number }>> {
+  const { rows } = await sql<{ name: string; table_mb: number; indexes_mb: number }>`
+    SELECT c.relname AS name, round(pg_table_size(c.oid) / 1048576.0, 1)::float8 AS table_mb, round(pg_indexes_size(c.oid) / 1048576.0, 1)::float8 AS indexes_mb
+      FROM pg_class c WHERE c.relname IN ('clients', 'messages', 'mailing_message_counts', 'mailings')`.execute(db);
+  return Object.fromEntries(rows.map((r) => [r.name, { tableMb: r.table_mb, indexesMb: r.indexes_mb }]));
+}
+
+async function scale(s: MailingStack): Promise<unknown> {
+  const ceiling = (await providerCeiling(s)) as { requestsPerSecond: number };
+  const n = num('BENCH_CLIENTS', 100_000);
+  const workers = num('BENCH_WORKERS', 1);
+  const seeded = Date.now();
+  await seedClients(s.db, n);
+  const seedSeconds = (Date.now() - seeded) / 1000;
+  await configureProvider(s, { latencyMs: LATENCY, errorRate: 0, timeoutRate: 0 });
+  let apiPeakRssMb = 0;
+  const figures = await withWorkers(s, workers, sendEnv(), async (procs, api) => {
+    const cpu0 = procs.map((p) => p.cpuSeconds());
+    const providerCpu0 = s.provider.cpuSeconds();
+    let probe: ReturnType<typeof probeApi> | null = null;
+    const run = await runMailing(s, api.url, n, (id) => (probe = probeApi(api.url, id, num('BENCH_PROBE_RPS', 10))));
+    const reads = probe ? await (probe as ReturnType<typeof probeApi>).stop() : null;
+    apiPeakRssMb = api.peakRssMb();
+    return {
+      ...run,
+      workerPeakRssMb: procs.map((p) => p.peakRssMb()),
+      workerCpuSeconds: procs.map((p, i) => Number((p.cpuSeconds() - cpu0[i]).toFixed(1))),
+      providerCpuSeconds: Number((s.provider.cpuSeconds() - providerCpu0).toFixed(1)),
+      apiReadsDuringMs: reads,
+    };
+  });
+  return {
+    scenario: 'scale',
+    latencyMs: LATENCY,
+    workers,
+    seedSeconds: Number(seedSeconds.toFixed(1)),
+    providerCeiling: ceiling,
+    ...figures,
+    shareOfProviderCeiling: Number((figures.messagesPerSecond / ceiling.requestsPerSecond).toFixed(2)),
+    apiPeakRssMb,
+    sizes: await tableSizes(s.db),
+    send: sendEnv(),
+  };
+}
+
+async function sweep(s: MailingStack): Promise<unknown> {
+  const n = num('BENCH_SWEEP_CLIENTS', 100_000);
+  const values = (process.env.BENCH_SWEEP_CONCURRENCY || '50,100,200').split(',').map(Number);
+  const rows: unknown[] = [];
+  const one = async (concurrency: number, workers: number) => {
+    await seedClients(s.db, n);
+    await configureProvider(s, { latencyMs: LATENCY, errorRate: 0, timeoutRate: 0 });
+    const run = await withWorkers(s, workers, { ...sendEnv(), SEND_CONCURRENCY: String(concurrency) }, async (procs, api) => ({
+      ...(await runMailing(s, api.url, n)),
+      workerPeakRssMb: procs.map((p) => p.peakRssMb()),
+    }));
+    rows.push({ concurrency, workers, messagesPerSecond: run.messagesPerSecond, seconds: run.seconds, largestHistory: run.largestHistory, workerPeakRssMb: run.workerPeakRssMb });
+    console.error(`mailing bench: sweep concurrency ${concurrency} x ${workers} worker(s): ${run.messagesPerSecond} msg/s`);
+  };
+  for (const c of values) await one(c, 1);
+  await one(values[0], 2);
+  return { scenario: 'sweep', clients: n, latencyMs: LATENCY, rows };
+}
+
+export async function runMailingBench(adminUrl: string): Promise<void> {
+  const s = await startMailingStack(adminUrl, LATENCY);
+  try {
+    for (const scenario of SCENARIOS) {
+      console.error(`mailing bench: ${scenario}...`);
+      const report = scenario === 'faulty' ? await faulty(s) : scenario === 'scale' ? await scale(s) : scenario === 'sweep' ? await sweep(s) : null;
+      if (report === null) throw new Error(`BENCH_MAILING_SCENARIOS: unknown '${scenario}' (faulty, scale, sweep)`);
+      console.log(JSON.stringify(report, null, 2));
+    }
+  } finally {
+    await s.close();
+  }
+}
