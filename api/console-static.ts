@@ -21,7 +21,16 @@ export function consoleRoutes(dist = CONSOLE_DIST): Router {
     '/assets',
     express.static(path.join(dist, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
   );
-  router.use(express.static(dist, { index: false, maxAge: '1h' }));
+  // Other files of the build (favicon and the like) an hour; index.html, even asked for by name, never.
+  router.use(
+    express.static(dist, {
+      index: false,
+      maxAge: '1h',
+      setHeaders: (res, file) => {
+        if (path.basename(file) === 'index.html') res.setHeader('Cache-Control', 'no-cache');
+      },
+    }),
+  );
   router.get(/.*/, (_req, res) => {
     if (!existsSync(index)) {
       res.status(503).type('text/plain').send('The console is not built: run `npm run console:build` (npm install does it).\n');
