@@ -51,6 +51,8 @@ const ConfigSchema = z.object({
   PROVIDER_DEDUPES_BY_ID: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   SEND_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
+  /** Send activities per open window group of a mailing (each on a slice of its zones): lets one mailing use several workers. */
+  SEND_PARALLELISM: z.coerce.number().int().min(1).max(32).default(1),
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   SEND_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   SEND_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),

@@ -7,6 +7,7 @@ export function sendSettingsFromConfig(config: Config): SendSettings {
   return {
     batchSize: config.SEND_BATCH_SIZE,
     concurrency: config.SEND_CONCURRENCY,
+    parallelism: config.SEND_PARALLELISM,
     maxAttempts: config.SEND_MAX_ATTEMPTS,
     retryBaseMs: config.SEND_RETRY_BASE_MS,
     // A claimed batch must be finished (worst case: every call times out) well before its lease runs out.

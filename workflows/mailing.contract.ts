@@ -10,6 +10,8 @@ export const mailingWorkflowId = (mailingId: number): string => `mailing-${maili
 export interface SendSettings {
   batchSize: number; // messages claimed per round trip to the database
   concurrency: number; // provider calls in flight per activity
+  /** Send activities per open window group, each on its own slice of the group's zones (default 1). */
+  parallelism?: number;
   maxAttempts: number; // provider attempts per message before it is failed
   retryBaseMs: number; // first back-off after a transient failure; doubles per attempt, at most 5 minutes
   leaseMs: number; // how long a claimed message stays reserved for one activity

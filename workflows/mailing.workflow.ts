@@ -220,7 +220,7 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
     const scope = new CancellationScope();
     const sends = scope.run(() =>
       Promise.all(
-        active.map((group) =>
+        active.flatMap(splitGroup).map((group) =>
           sendGroup(group).then(
             (result) => {
               moved += result.sent + result.failed + result.retrying + (result.unknown ?? 0);
@@ -244,6 +244,16 @@ export async function mailingWorkflow(input: MailingWorkflowInput): Promise<Mail
     }
     await sends;
     return moved > 0 || wake !== seen;
+  }
+
+  /**
+   * A group's zones dealt round-robin into up to `settings.parallelism` slices, one send activity each (disjoint
+   * claims): one mailing can then use several workers. One slice (the default) is the group itself.
+   */
+  function splitGroup(group: WindowGroup): WindowGroup[] {
+    const slices = Math.min(Math.max(settings.parallelism ?? 1, 1), group.timezones.length);
+    if (slices <= 1) return [group];
+    return Array.from({ length: slices }, (_, i) => ({ ...group, timezones: group.timezones.filter((_, j) => j % slices === i) }));
   }
 
   function sendGroup(group: WindowGroup): Promise<SendMessagesResult> {

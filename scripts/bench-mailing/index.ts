@@ -12,8 +12,8 @@
  *   BENCH_CLIENTS (100000; the issue's figure is 1000000) clients over every IANA time zone with BENCH_WORKERS (1)
  *   worker processes: messages/s, the largest history of any execution, worker and API peak RSS, the API's read
  *   latency meanwhile (BENCH_PROBE_RPS requests/s to progress, the mailing and a clients page), table and index sizes.
- * - sweep: BENCH_SWEEP_CLIENTS (100000) clients at each SEND_CONCURRENCY in BENCH_SWEEP_CONCURRENCY ("50,100,200")
- *   with one worker, and at the first of them with two worker processes.
+ * - sweep: BENCH_SWEEP_CLIENTS (100000) clients for each "concurrency x worker processes x SEND_PARALLELISM" of
+ *   BENCH_SWEEP ("50x1x1,100x1x1,200x1x1,100x1x2,100x2x2").
  * SEND_* in the environment are passed to the workers (SEND_CONCURRENCY, SEND_BATCH_SIZE, ...).
  */
 import { sql } from 'kysely';
@@ -272,20 +272,21 @@ async function scale(s: MailingStack): Promise<unknown> {
 
 async function sweep(s: MailingStack): Promise<unknown> {
   const n = num('BENCH_SWEEP_CLIENTS', 100_000);
-  const values = (process.env.BENCH_SWEEP_CONCURRENCY || '50,100,200').split(',').map(Number);
+  // concurrency x worker processes x SEND_PARALLELISM
+  const plan = (process.env.BENCH_SWEEP || '50x1x1,100x1x1,200x1x1,100x1x2,100x2x2').split(',').map((r) => r.split('x').map(Number));
   const rows: unknown[] = [];
-  const one = async (concurrency: number, workers: number) => {
+  for (const [concurrency, workers, parallelism] of plan) {
     await seedClients(s.db, n);
     await configureProvider(s, { latencyMs: LATENCY, errorRate: 0, timeoutRate: 0 });
-    const run = await withWorkers(s, workers, { ...sendEnv(), SEND_CONCURRENCY: String(concurrency) }, async (procs, api) => ({
-      ...(await runMailing(s, api.url, n)),
-      workerPeakRssMb: procs.map((p) => p.peakRssMb()),
-    }));
-    rows.push({ concurrency, workers, messagesPerSecond: run.messagesPerSecond, seconds: run.seconds, largestHistory: run.largestHistory, workerPeakRssMb: run.workerPeakRssMb });
-    console.error(`mailing bench: sweep concurrency ${concurrency} x ${workers} worker(s): ${run.messagesPerSecond} msg/s`);
-  };
-  for (const c of values) await one(c, 1);
-  await one(values[0], 2);
+    const env = { ...sendEnv(), SEND_CONCURRENCY: String(concurrency), SEND_PARALLELISM: String(parallelism) };
+    const run = await withWorkers(s, workers, env, async (procs, api) => {
+      const cpu0 = procs.map((p) => p.cpuSeconds());
+      const figures = await runMailing(s, api.url, n);
+      return { ...figures, workerPeakRssMb: procs.map((p) => p.peakRssMb()), workerCpuSeconds: procs.map((p, i) => Number((p.cpuSeconds() - cpu0[i]).toFixed(1))) };
+    });
+    rows.push({ concurrency, workers, parallelism, messagesPerSecond: run.messagesPerSecond, seconds: run.seconds, largestHistory: run.largestHistory, workerPeakRssMb: run.workerPeakRssMb, workerCpuSeconds: run.workerCpuSeconds });
+    console.error(`mailing bench: sweep concurrency ${concurrency} x ${workers} worker(s) x parallelism ${parallelism}: ${run.messagesPerSecond} msg/s`);
+  }
   return { scenario: 'sweep', clients: n, latencyMs: LATENCY, rows };
 }
 

@@ -75,6 +75,30 @@ describe('mailing workflow (time-skipping)', () => {
     assert.equal((await findMailing(tdb.db, mailing.id))?.status, 'completed');
   });
 
+  test('SEND_PARALLELISM splits a window group into that many send activities on disjoint zones, each client once', async () => {
+    const zones = ['UTC', 'Europe/Berlin', 'Asia/Tokyo', 'America/New_York', 'Africa/Cairo'];
+    const clients = (await Promise.all(zones.map((timezone) => insertClients(tdb.db, 6, { operator: '903', timezone })))).flat();
+    const now = await serverNow();
+    const mailing = await createMailingRow(tdb.db, { startsAt: new Date(now - 1000), endsAt: new Date(now + hours(1)), filter: { operatorCodes: ['903'] } });
+    await startMailingWorkflow(env.client, mailing, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      settings: { ...sendSettingsFromConfig(config), parallelism: 3 },
+      searchAttributes: false,
+    });
+    const handle = env.client.workflow.getHandle(`mailing-${mailing.id}`);
+    const result = await handle.result();
+    assert.deepEqual(result.counts, { pending: 0, sent: 30, failed: 0, expired: 0, cancelled: 0, unknown: 0 });
+    assert.deepEqual(provider.deliveries().map((d) => String(d.phone)).sort(), clients.map((c) => c.phone).sort());
+    const history = await handle.fetchHistory();
+    const sends = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendMessages')
+      .map((e) => (e.activityTaskScheduledEventAttributes!.input!.payloads![0].data as Uint8Array))
+      .map((data) => (JSON.parse(Buffer.from(data).toString('utf8')) as { timezones: string[] }).timezones);
+    const first = sends.slice(0, 3);
+    assert.equal(first.length, 3, 'three activities for the one group');
+    assert.deepEqual(first.flat().sort(), [...zones].sort(), 'the zones dealt out, none twice');
+  });
+
   test('ends_at cuts sending off mid-way: the rest expires and nothing reaches the provider at or after it', async () => {
     await insertClients(tdb.db, 40);
     provider.configure({ latencyMs: 400 });
