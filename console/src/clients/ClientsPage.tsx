@@ -90,6 +90,7 @@ export function ClientsPage() {
             <strong>{editing === 'new' ? t('clients.new') : t('clients.edit', { phone: editing.phone })}</strong>
           </header>
           <ClientForm
+            key={editing === 'new' ? 'new' : editing.id} // a fresh form per client: another row's Edit must not keep these values
             client={editing === 'new' ? undefined : editing}
             onDone={(saved) => {
               setNotice(editing === 'new' ? t('clients.created', { phone: saved.phone }) : t('clients.saved'));
