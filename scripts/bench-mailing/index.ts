@@ -87,7 +87,11 @@ interface RunFigures {
 }
 
 /** Creates a mailing to every client through the API and waits for its workflow; polls the first pass meanwhile. */
-async function runMailing(s: MailingStack, apiUrl: string, clients: number, onCreated?: (id: number) => void): Promise<RunFigures & { id: number }> {
+/**
+ * `firstPass`: poll for the moment every client was attempted once (a count over the mailing's messages, one at a
+ * time, every 250 ms): for small mailings only, it would weigh on the database of a large one.
+ */
+async function runMailing(s: MailingStack, apiUrl: string, clients: number, onCreated?: (id: number) => void, firstPassPoll = false): Promise<RunFigures & { id: number }> {
   const now = Date.now();
   const created = await api(apiUrl, 'POST', '/api/v1/mailings', { text: 'Benchmark', starts_at: new Date(now - 1000).toISOString(), ends_at: new Date(now + 6 * 3_600_000).toISOString() });
   if (created.status !== 201) throw new Error(`create mailing: ${created.status} ${JSON.stringify(created.body)}`);
@@ -95,18 +99,19 @@ async function runMailing(s: MailingStack, apiUrl: string, clients: number, onCr
   onCreated?.(id);
   const started = Date.now();
   let firstPass = 0;
-  const poll = setInterval(() => {
-    if (firstPass) return;
-    void sql<{ untouched: number; total: number }>`
-      SELECT count(*) FILTER (WHERE attempts = 0 AND status = 'pending')::int AS untouched, count(*)::int AS total FROM messages WHERE mailing_id = ${id}`
-      .execute(s.db)
-      .then(({ rows }) => {
-        if (!firstPass && rows[0].total === clients && rows[0].untouched === 0) firstPass = Date.now();
-      }, () => undefined);
-  }, 100);
+  let polling = firstPassPoll;
+  const poll = (async () => {
+    while (polling && !firstPass) {
+      const { rows } = await sql<{ untouched: number; total: number }>`
+        SELECT count(*) FILTER (WHERE attempts = 0 AND status = 'pending')::int AS untouched, count(*)::int AS total FROM messages WHERE mailing_id = ${id}`.execute(s.db);
+      if (rows[0].total === clients && rows[0].untouched === 0) firstPass = Date.now();
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
   const result = (await s.env.client.workflow.getHandle(`mailing-${id}`).result()) as { counts: Record<string, number> };
   const end = Date.now();
-  clearInterval(poll);
+  polling = false;
+  await poll;
   let runs = 0;
   let largestHistory = 0;
   for await (const run of s.env.client.workflow.list({ query: `WorkflowId = 'mailing-${id}'` })) {
@@ -196,7 +201,7 @@ async function faulty(s: MailingStack): Promise<unknown> {
   ] as const) {
     await seedClients(s.db, n);
     await configureProvider(s, { latencyMs: LATENCY, ...knobs });
-    const { id, ...figures } = await withWorkers(s, 1, { ...sendEnv(), ...env }, (_workers, api) => runMailing(s, api.url, n));
+    const { id, ...figures } = await withWorkers(s, 1, { ...sendEnv(), ...env }, (_workers, api) => runMailing(s, api.url, n, undefined, true));
     out[name] = figures;
     if (process.env.BENCH_TIMELINE) console.error(`${name} timeline:\n  ${(await timeline(s, id)).join('\n  ')}`);
   }
