@@ -3,7 +3,8 @@
 import { sql } from 'kysely';
 import { FIRST_PROBE_AFTER_MS, MAX_PROBE_AFTER_MS } from '../webhooks/breaker';
 import { inTransaction, type Executor } from './connect';
-import type { AttemptOutcome, AttemptTrigger, DeliveryStatus } from './webhook-tables';
+import type { AttemptRecord } from './webhook-delivery.repository';
+import type { AttemptTrigger, DeliveryStatus } from './webhook-tables';
 
 export interface ClaimedDelivery {
   id: number;
@@ -115,18 +116,8 @@ export async function claimDeliveries(db: Executor, o: ClaimOptions): Promise<Cl
   }));
 }
 
-/** One attempt made, to be logged. */
-export interface AttemptWrite {
-  attempt: number;
-  trigger: AttemptTrigger;
-  startedAt: Date;
-  durationMs: number;
-  outcome: AttemptOutcome;
-  statusCode: number | null;
-  retryAfterMs: number | null;
-  error: string | null;
-  responseBody: string | null;
-}
+/** One attempt made, to be logged: the per-delivery workflow's attempt record, without what the batch row carries. */
+export type AttemptWrite = Omit<AttemptRecord, 'deliveryId' | 'eventId' | 'endpointId' | 'run'>;
 
 /** What happened to one claimed delivery. */
 export interface DeliveryOutcome {
