@@ -82,3 +82,17 @@ export function rateBuckets(globalRatePerS: number | null | undefined, mailing: 
   if (mailing.send_rate_per_s) buckets.push({ key: `mailing:${mailing.id}`, ratePerS: mailing.send_rate_per_s });
   return buckets;
 }
+
+/** Sleeps `ms`, or less when the activity is cancelled (the caller checks the signal). */
+export function sleepUnlessCancelled(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}

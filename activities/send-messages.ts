@@ -20,7 +20,7 @@ import { inTransaction } from '../lib/db/connect';
 import { SlotPool } from '../lib/run-pool';
 import { ProviderHealth } from '../lib/mailings/provider-health';
 import { sendingHeldForMs } from '../lib/db/send-rate.repository';
-import { rateBuckets, SendLimiter } from './send-limiter';
+import { rateBuckets, SendLimiter, sleepUnlessCancelled } from './send-limiter';
 import { recordEvent } from '../lib/db/webhook-event.repository';
 import { systemEvent, type EventPublisher } from '../lib/webhooks/publisher';
 
@@ -295,18 +295,4 @@ export async function sendMessages(deps: SendDeps, input: SendMessagesInput): Pr
       log.warn({ error: outage }, 'provider unavailable, backing off');
     }
   }
-}
-
-/** Sleeps `ms`, or less when the activity is cancelled (the caller checks the signal). */
-function sleepUnlessCancelled(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 }
